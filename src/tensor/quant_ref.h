@@ -1,0 +1,29 @@
+// Scalar reference conversions and dot products for every type herd computes with.
+// These are the "*_ref" twins every SIMD kernel is tested against.
+#pragma once
+
+#include <cstdint>
+
+#include "tensor/dtype.h"
+
+namespace herd {
+
+// True when the functions below handle `type`.
+bool dtype_has_ref(DType type);
+
+// n must be a multiple of the type's block size (callers check shapes first).
+void dequantize_row_ref(DType type, const void* src, float* dst, int64_t n);
+void quantize_row_ref(DType type, const float* src, void* dst, int64_t n);
+
+// Dot product of a stored row with float activations (exact float32 accumulation
+// over the dequantized weights).
+float dot_f32_ref(DType type, const void* row, const float* x, int64_t n);
+
+// The activation type a weight type's integer dot product pairs with, as GGUF
+// engines use it: Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, F16 for F16,
+// BF16 for BF16, F32 for F32.
+DType vec_dot_type(DType type);
+// Dot product of a weight row with an activation row already in vec_dot_type(type).
+float vec_dot_ref(DType type, const void* row, const void* act, int64_t n);
+
+}  // namespace herd

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/mapped_file.h"
@@ -15,6 +16,8 @@
 #include "tensor/dtype.h"
 
 namespace herd {
+
+class GgufCursor;
 
 // Metadata value types, numbered as in the GGUF spec.
 enum class GgufType : uint32_t {
@@ -33,7 +36,14 @@ enum class GgufType : uint32_t {
   kFloat64 = 12,
 };
 
+// "u8", "i32", "f32", "bool", "string", "array", ...; "?" for a value outside the enum.
 std::string_view gguf_type_name(GgufType type);
+
+// Limits the reader enforces (each past-limit file is a kCorruptFile error).
+inline constexpr uint32_t kGgufMaxDims = 4;             // GGML_MAX_DIMS
+inline constexpr int kGgufMaxArrayDepth = 8;            // an array inside 7 more arrays
+inline constexpr uint64_t kGgufMaxArrayElements = 1ull << 24;  // summed over all arrays
+inline constexpr uint64_t kGgufDefaultAlignment = 32;
 
 // One metadata value. Strings are views into the file's bytes (valid while the
 // GgufFile lives). Arrays hold their elements, which may themselves be arrays.
@@ -103,6 +113,10 @@ class GgufFile {
  private:
   GgufFile() = default;
   Status parse_all();
+  Status read_metadata(GgufCursor& cur, uint64_t n_kv);
+  Status read_alignment();
+  Status read_tensor_infos(GgufCursor& cur, uint64_t n_tensors);
+  Status place_tensors(uint64_t header_end);
 
   MappedFile file_;
   std::span<const uint8_t> bytes_;
@@ -111,6 +125,8 @@ class GgufFile {
   uint64_t data_offset_ = 0;
   std::vector<GgufKv> kvs_;
   std::vector<GgufTensor> tensors_;
+  std::unordered_map<std::string_view, size_t> kv_index_;      // key -> index in kvs_
+  std::unordered_map<std::string_view, size_t> tensor_index_;  // name -> index in tensors_
 };
 
 // Human-readable dump for `herd inspect`: metadata (long arrays abbreviated) and the

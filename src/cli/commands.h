@@ -1,0 +1,20 @@
+// The herd subcommands. Each registers its options on the CLI11 app and returns the
+// process exit code when run; errors print one line to stderr and return non-zero.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace herd::cli {
+
+using CommandRunner = std::function<int()>;
+
+CommandRunner add_run_command(CLI::App& app);
+CommandRunner add_tokenize_command(CLI::App& app);
+CommandRunner add_logits_command(CLI::App& app);
+CommandRunner add_inspect_command(CLI::App& app);
+
+}  // namespace herd::cli

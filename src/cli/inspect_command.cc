@@ -1,0 +1,24 @@
+// herd inspect: print a GGUF file's metadata and tensor table.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/cli_support.h"
+#include "cli/commands.h"
+#include "gguf/gguf_file.h"
+
+namespace herd::cli {
+
+CommandRunner add_inspect_command(CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("inspect", "Print a GGUF file's metadata and tensors");
+  cmd->add_option("file", *path, "GGUF file")->required()->check(CLI::ExistingFile);
+  return [path] {
+    Result<std::unique_ptr<GgufFile>> file = GgufFile::open(*path);
+    if (!file.ok()) return fail(file.status().with_context(*path));
+    const std::string text = describe_gguf(**file);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  };
+}
+
+}  // namespace herd::cli

@@ -1,0 +1,39 @@
+// herd: run open-weight LLMs on your own machines.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/cli_support.h"
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app("herd: run open-weight LLMs on your own machines", "herd");
+  app.require_subcommand(1);
+  using namespace herd::cli;
+  const std::vector<std::pair<CLI::App*, CommandRunner>> commands = [&] {
+    std::vector<std::pair<CLI::App*, CommandRunner>> v;
+    for (auto add : {add_run_command, add_tokenize_command, add_logits_command, add_inspect_command}) {
+      CommandRunner runner = add(app);
+      v.emplace_back(app.get_subcommands({}).back(), std::move(runner));
+    }
+    return v;
+  }();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fail(e.what());
+    return 2;
+  }
+  try {
+    for (const auto& [cmd, runner] : commands) {
+      if (cmd->parsed()) return runner();
+    }
+  } catch (const std::exception& e) {
+    return fail(std::string("unexpected error: ") + e.what());
+  }
+  return fail("no command given");
+}

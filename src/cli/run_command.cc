@@ -1,0 +1,116 @@
+// herd run: generate text from a prompt, streamed to stdout; speeds to stderr.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "cli/cli_support.h"
+#include "cli/commands.h"
+#include "model/context.h"
+#include "model/model.h"
+#include "runtime/generate.h"
+#include "tokenizer/streaming_decoder.h"
+#include "tokenizer/tokenizer.h"
+
+namespace herd::cli {
+namespace {
+
+struct RunOptions {
+  std::string model;
+  std::string prompt;
+  std::string prompt_ids;
+  int32_t n_predict = 128;
+  int32_t n_ctx = 0;
+  int32_t n_threads = 0;
+  bool seed_given = false;
+  SamplingParams sampling;
+};
+
+int run(const RunOptions& o) {
+  if (!o.prompt.empty() && !o.prompt_ids.empty()) return fail("give either -p or --prompt-ids, not both");
+  SamplingParams sampling = o.sampling;
+  if (!o.seed_given) sampling.seed = std::random_device{}();
+  if (Status s = validate(sampling); !s.ok()) return fail(s);
+
+  Result<LoadedModel> loaded = load_model_and_tokenizer(o.model);
+  if (!loaded.ok()) return fail(loaded.status());
+  const Tokenizer& tok = *loaded->tokenizer;
+
+  std::vector<int32_t> prompt;
+  if (!o.prompt_ids.empty()) {
+    Result<std::vector<int32_t>> ids = parse_id_list(o.prompt_ids);
+    if (!ids.ok()) return fail(ids.status().with_context("--prompt-ids"));
+    prompt = std::move(ids).value();
+  } else {
+    prompt = tok.encode(o.prompt, /*add_special=*/true, /*parse_special=*/false);
+    if (prompt.empty()) return fail("the prompt is empty and the model adds no BOS token; give -p TEXT");
+  }
+
+  Result<std::unique_ptr<Context>> ctx = Context::create(*loaded->model, {o.n_ctx, 512, o.n_threads});
+  if (!ctx.ok()) return fail(ctx.status());
+
+  GenerateParams params;
+  params.n_predict = o.n_predict;
+  params.sampling = sampling;
+  params.eos_id = tok.vocab().eos_id();
+  params.is_eog = [&tok](int32_t id) { return tok.is_end_of_generation(id); };
+
+  // The prompt goes through the same decoder first, so the text reads on seamlessly.
+  StreamingDecoder decoder(tok);
+  for (int32_t id : prompt) {
+    if (id < 0 || id >= tok.vocab().n_tokens()) break;  // eval reports the bad id
+    std::fputs(decoder.push(id).c_str(), stdout);
+  }
+  std::fflush(stdout);
+  Result<GenerateStats> stats = generate(**ctx, prompt, params, [&](int32_t id) {
+    if (tok.is_end_of_generation(id)) return true;
+    const std::string text = decoder.push(id);
+    if (!text.empty()) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    }
+    return true;
+  });
+  const std::string rest = decoder.finish();
+  std::fwrite(rest.data(), 1, rest.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  if (!stats.ok()) return fail(stats.status());
+  std::fprintf(stderr, "\nprompt: %d tokens in %.3f s (%.1f tokens/s)\n", stats->n_prompt, stats->prompt_seconds,
+               stats->prompt_tokens_per_second());
+  std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s), stopped: %s, threads: %d, seed: %llu\n",
+               stats->n_generated, stats->generate_seconds, stats->generate_tokens_per_second(),
+               stop_reason_name(stats->stop), (*ctx)->n_threads(),
+               static_cast<unsigned long long>(sampling.seed));
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_run_command(CLI::App& app) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Generate text from a prompt");
+  cmd->add_option("-m,--model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("-p,--prompt", o->prompt, "Prompt text (BOS is added as the model asks)");
+  cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids: \"1 2 3\"");
+  cmd->add_option("-n,--n-predict", o->n_predict, "Tokens to generate (-1: until end of text)")
+      ->capture_default_str()->check(CLI::Range(-1, 1 << 30));
+  cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size (0: the model's, at most 4096)")
+      ->check(CLI::Range(0, 1 << 24));
+  cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--temp", o->sampling.temperature, "Temperature (0: greedy)")->capture_default_str();
+  cmd->add_option("--top-k", o->sampling.top_k, "Top-k (0: off)")->capture_default_str();
+  cmd->add_option("--top-p", o->sampling.top_p, "Top-p (1: off)")->capture_default_str();
+  cmd->add_option("--min-p", o->sampling.min_p, "Min-p (0: off)")->capture_default_str();
+  cmd->add_option("--repeat-penalty", o->sampling.repeat_penalty, "Repetition penalty (1: off)")
+      ->capture_default_str();
+  cmd->add_option("--repeat-last-n", o->sampling.repeat_last_n, "Tokens the penalties look back over")
+      ->capture_default_str();
+  cmd->add_option("--frequency-penalty", o->sampling.frequency_penalty, "Frequency penalty")->capture_default_str();
+  cmd->add_option("--presence-penalty", o->sampling.presence_penalty, "Presence penalty")->capture_default_str();
+  cmd->add_option("-s,--seed", o->sampling.seed, "Random seed (default: random)")
+      ->each([o](const std::string&) { o->seed_given = true; });
+  return [o] { return run(*o); };
+}
+
+}  // namespace herd::cli

@@ -1,0 +1,27 @@
+#include "model/model.h"
+
+#include "model/arch/architectures.h"
+
+namespace herd {
+
+Result<std::unique_ptr<Model>> Model::load(const std::string& path) {
+  HERD_ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> file, GgufFile::open(path));
+  Result<std::unique_ptr<Model>> model = from_gguf(std::move(file));
+  if (!model.ok()) return model.status().with_context(path);
+  return model;
+}
+
+Result<std::unique_ptr<Model>> Model::from_gguf(std::unique_ptr<GgufFile> file) {
+  HERD_ASSIGN_OR_RETURN(std::string_view arch, file->get_string("general.architecture"));
+  const ArchLoader* loader = find_arch_loader(arch);
+  if (loader == nullptr) {
+    return unsupported("architecture \"" + std::string(arch) + "\" is not supported yet");
+  }
+  std::unique_ptr<Model> model(new Model());
+  HERD_ASSIGN_OR_RETURN(model->hparams_, read_hparams(*file, std::string(arch)));
+  HERD_RETURN_IF_ERROR(loader->load(*file, &model->hparams_, &model->weights_));
+  model->file_ = std::move(file);
+  return model;
+}
+
+}  // namespace herd

@@ -1,0 +1,25 @@
+#include "tokenizer/streaming_decoder.h"
+
+#include "tokenizer/utf8.h"
+
+namespace herd {
+
+StreamingDecoder::StreamingDecoder(const Tokenizer& tok, bool render_special)
+    : tok_(&tok), render_special_(render_special) {}
+
+std::string StreamingDecoder::push(int32_t id) {
+  tok_->append_piece(id, render_special_, at_start_, pending_);
+  const size_t n = utf8_complete_prefix(pending_);
+  std::string out = utf8_sanitize(std::string_view(pending_).substr(0, n));
+  pending_.erase(0, n);
+  return out;
+}
+
+std::string StreamingDecoder::finish() {
+  std::string out = utf8_sanitize(pending_);
+  pending_.clear();
+  at_start_ = true;
+  return out;
+}
+
+}  // namespace herd

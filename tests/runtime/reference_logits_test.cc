@@ -1,0 +1,145 @@
+// Fidelity against ../shared/reference/logits: every llama model without experts whose
+// tensor types herd computes must match the reference logits of every sequence within
+// the file's tolerance, and its greedy continuation as the README's rule says.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "../support/shared_data.h"
+#include "model/context.h"
+#include "model/model.h"
+
+namespace herd {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::set<std::string> kComputedTypes = {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"};
+
+std::vector<std::string> reference_models() {
+  std::vector<std::string> names;
+  const fs::path dir = testing::shared_dir() / "reference" / "logits";
+  if (!fs::is_directory(dir)) return names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    json j = testing::read_json(entry.path());
+    if (j["architecture"] != "llama" || j["hparams"].contains("n_expert")) continue;
+    bool computed = true;
+    for (const auto& [type, count] : j["tensor_type_counts"].items()) computed &= kComputedTypes.count(type) > 0;
+    if (computed) names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+int32_t argmax(std::span<const float> v) {
+  return static_cast<int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+struct Diff {
+  double max_abs = 0.0;
+  double sum_sq = 0.0;
+  size_t n = 0;
+  void add(std::span<const float> got, const float* want) {
+    for (size_t i = 0; i < got.size(); ++i) {
+      const double d = std::fabs(static_cast<double>(got[i]) - want[i]);
+      max_abs = std::max(max_abs, d);
+      sum_sq += d * d;
+    }
+    n += got.size();
+  }
+  double rms() const { return n ? std::sqrt(sum_sq / n) : 0.0; }
+};
+
+class ReferenceLogitsTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReferenceLogitsTest, LogitsAndGreedyMatchReference) {
+  const fs::path dir = testing::shared_dir() / "reference" / "logits";
+  const json j = testing::read_json(dir / (GetParam() + ".json"));
+  const double tol = j["tolerance"]["max_abs_logit_diff"];
+  const double rms_tol = j["tolerance"]["extra_rms_check"]["max_rms_logit_diff"];
+  const size_t n_vocab = j["n_vocab"];
+
+  Result<std::unique_ptr<Model>> model = Model::load((dir / j["model_file"].get<std::string>()).string());
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  ASSERT_EQ(static_cast<size_t>((*model)->hparams().n_vocab), n_vocab);
+
+  for (const json& seq : j["sequences"]) {
+    SCOPED_TRACE("sequence " + seq["name"].get<std::string>());
+    const std::vector<int32_t> tokens = seq["tokens"];
+    const json& greedy = seq["greedy"];
+    const int n_predict = greedy["n_predict"];
+    ContextParams cp;
+    cp.n_ctx = static_cast<int32_t>(tokens.size()) + n_predict + 1;
+    cp.n_threads = 2;
+    Result<std::unique_ptr<Context>> ctx = Context::create(**model, cp);
+    ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
+
+    // 1. Every prompt position.
+    ASSERT_TRUE((*ctx)->eval(tokens, /*all_logits=*/true).ok());
+    const std::vector<float> want =
+        testing::read_f32(dir / j["logits_file"].get<std::string>(), seq["logits_offset_bytes"], tokens.size() * n_vocab);
+    ASSERT_EQ(want.size(), tokens.size() * n_vocab);
+    Diff prompt_diff;
+    for (size_t p = 0; p < tokens.size(); ++p) prompt_diff.add((*ctx)->logits(static_cast<int64_t>(p)), &want[p * n_vocab]);
+    EXPECT_LE(prompt_diff.max_abs, tol);
+    EXPECT_LE(prompt_diff.rms(), rms_tol);
+
+    // 2. Greedy continuation, free-running: must match for n_steps_that_must_match steps.
+    const std::vector<int32_t> ref_greedy = greedy["tokens"];
+    const int must_match = greedy["n_steps_that_must_match"];
+    std::vector<int32_t> ours;
+    ours.push_back(argmax((*ctx)->last_logits()));
+    for (int k = 1; k < must_match; ++k) {
+      const int32_t one[1] = {ours.back()};
+      ASSERT_TRUE((*ctx)->eval(one, false).ok());
+      ours.push_back(argmax((*ctx)->last_logits()));
+    }
+    for (int k = 0; k < must_match; ++k) EXPECT_EQ(ours[k], ref_greedy[k]) << "greedy step " << k;
+
+    // 3. Teacher-forced decode steps against the greedy logits rows, where present.
+    if (j["greedy_logits_file"].is_null()) continue;
+    (*ctx)->clear();
+    ASSERT_TRUE((*ctx)->eval(tokens, false).ok());
+    const std::vector<float> want_greedy = testing::read_f32(
+        dir / j["greedy_logits_file"].get<std::string>(), seq["greedy_logits_offset_bytes"], n_predict * n_vocab);
+    ASSERT_EQ(want_greedy.size(), static_cast<size_t>(n_predict) * n_vocab);
+    Diff step_diff;
+    for (int k = 0; k < n_predict; ++k) {
+      if (k > 0) {
+        const int32_t one[1] = {ref_greedy[k - 1]};
+        ASSERT_TRUE((*ctx)->eval(one, false).ok());
+      }
+      step_diff.add((*ctx)->last_logits(), &want_greedy[static_cast<size_t>(k) * n_vocab]);
+    }
+    EXPECT_LE(step_diff.max_abs, tol);
+    EXPECT_LE(step_diff.rms(), rms_tol);
+    std::printf("  %-8s prompt max %.3g rms %.3g | steps max %.3g rms %.3g | tol %.3g rms tol %.3g | greedy %d/%d\n",
+                seq["name"].get<std::string>().c_str(), prompt_diff.max_abs, prompt_diff.rms(), step_diff.max_abs,
+                step_diff.rms(), tol, rms_tol, must_match, n_predict);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shared, ReferenceLogitsTest, ::testing::ValuesIn(reference_models()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(ReferenceLogits, TheIssueSetIsPresent) {
+  const std::vector<std::string> names = reference_models();
+  if (!fs::is_directory(testing::shared_dir() / "reference" / "logits")) GTEST_SKIP() << "no shared reference data";
+  for (const char* want : {"stories260K", "llama-2-tiny-random", "llama-tiny-F32", "llama-tiny-F16", "llama-tiny-BF16",
+                           "llama-tiny-Q8_0", "llama-tiny-tied-F16", "llama3-tiny-F16"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  }
+}
+
+}  // namespace
+}  // namespace herd

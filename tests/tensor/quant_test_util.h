@@ -1,0 +1,60 @@
+// Helpers shared by the tensor tests: deterministic random rows and whole-row
+// quantize / dequantize through the public reference API.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "tensor/dtype.h"
+#include "tensor/quant_ref.h"
+
+namespace herd::testing {
+
+inline constexpr DType kRefTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16,
+                                      DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
+                                      DType::kQ5_1, DType::kQ8_0, DType::kQ8_1};
+
+inline std::vector<float> gaussian_row(int64_t n, uint32_t seed, float sigma = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, sigma);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+inline std::vector<float> uniform_row(int64_t n, uint32_t seed, float lo, float hi) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+inline size_t row_bytes(DType type, int64_t n) {
+  return static_cast<size_t>(*dtype_row_bytes(type, static_cast<uint64_t>(n)));
+}
+
+inline std::vector<uint8_t> quantize(DType type, const std::vector<float>& x) {
+  const auto n = static_cast<int64_t>(x.size());
+  std::vector<uint8_t> q(row_bytes(type, n));
+  quantize_row_ref(type, x.data(), q.data(), n);
+  return q;
+}
+
+inline std::vector<float> dequantize(DType type, const std::vector<uint8_t>& q, int64_t n) {
+  std::vector<float> y(static_cast<size_t>(n));
+  dequantize_row_ref(type, q.data(), y.data(), n);
+  return y;
+}
+
+// Block i of a quantized row, copied out (rows are byte buffers, blocks unaligned).
+template <typename Block>
+Block block_at(const std::vector<uint8_t>& q, int64_t i) {
+  Block b;
+  std::memcpy(&b, q.data() + static_cast<size_t>(i) * sizeof(Block), sizeof(Block));
+  return b;
+}
+
+}  // namespace herd::testing

@@ -18,6 +18,18 @@ int main(int argc, char** argv) {
     }
     return v;
   }();
+  if (argc == 1) {
+    fail("no command given (commands: run, tokenize, logits, inspect; see --help)");
+    return 2;
+  }
+  if (argv[1][0] != '-') {
+    bool known = false;
+    for (const auto& [cmd, runner] : commands) known |= cmd->get_name() == argv[1];
+    if (!known) {
+      fail(std::string("unknown command \"") + argv[1] + "\" (commands: run, tokenize, logits, inspect; see --help)");
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -114,6 +114,7 @@ Status read_array(GgufCursor& cur, int depth, GgufArrayBudget& budget, GgufValue
 
 Status read_gguf_value(GgufCursor& cur, GgufType type, int depth, GgufArrayBudget& budget,
                        GgufValue& out) {
+  out = GgufValue();
   out.type = type;
   switch (type) {
     case GgufType::kUint8: {

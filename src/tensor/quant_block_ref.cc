@@ -130,7 +130,9 @@ void quantize_block(const float* x, BlockQ8_0* y) {
   const float d = absmax(x) / 127.0f;
   const float id = inverse_or_zero(d);
   y->d = f32_to_fp16(d);
-  for (int j = 0; j < kQuantBlockSize; ++j) y->qs[j] = static_cast<int8_t>(round_clamped(x[j] * id));
+  for (int j = 0; j < kQuantBlockSize; ++j) {
+    y->qs[j] = static_cast<int8_t>(round_clamped(x[j] * id));
+  }
 }
 
 void quantize_block(const float* x, BlockQ8_1* y) {

@@ -111,10 +111,8 @@ bool dtype_has_ref(DType type) {
     case DType::kQ5_0:
     case DType::kQ5_1:
     case DType::kQ8_0:
-    case DType::kQ8_1:
-      return true;
-    default:
-      return false;
+    case DType::kQ8_1: return true;
+    default: return false;
   }
 }
 
@@ -184,17 +182,13 @@ DType vec_dot_type(DType type) {
   switch (type) {
     case DType::kQ4_0:
     case DType::kQ5_0:
-    case DType::kQ8_0:
-      return DType::kQ8_0;
+    case DType::kQ8_0: return DType::kQ8_0;
     case DType::kQ4_1:
     case DType::kQ5_1:
-    case DType::kQ8_1:
-      return DType::kQ8_1;
+    case DType::kQ8_1: return DType::kQ8_1;
     case DType::kF16:
-    case DType::kBF16:
-      return type;
-    default:
-      return DType::kF32;
+    case DType::kBF16: return type;
+    default: return DType::kF32;
   }
 }
 

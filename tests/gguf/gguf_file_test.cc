@@ -28,7 +28,7 @@ std::unique_ptr<GgufFile> open_or_die(const std::string& path) {
 
 std::vector<std::string> all_shared_ggufs() {
   std::vector<std::string> out;
-  for (const std::string dir :
+  for (const std::string& dir :
        {kModels, kModels + "/vocab", kShared + "/reference/logits"}) {
     if (!fs::is_directory(dir)) continue;
     for (const auto& e : fs::directory_iterator(dir)) {

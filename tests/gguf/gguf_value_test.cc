@@ -17,7 +17,9 @@ Status read_value(const GgufBuilder& b, GgufType type, GgufValue& out, int depth
   GgufCursor cur(b.span());
   GgufArrayBudget budget;
   Status s = read_gguf_value(cur, type, depth, budget, out);
-  if (s.ok()) EXPECT_EQ(cur.remaining(), 0u);
+  if (s.ok()) {
+    EXPECT_EQ(cur.remaining(), 0u);
+  }
   return s;
 }
 
@@ -221,7 +223,7 @@ TEST(GgufValue, ElementBudgetIsShared) {
   EXPECT_EQ(budget.elements_left, 2u);
   const Status s = read_gguf_value(cur, GgufType::kArray, 0, budget, v);
   EXPECT_EQ(s.code(), StatusCode::kCorruptFile);
-  EXPECT_TRUE(has(s, "array count 4 at offset 16 goes past herd's limit")) << s.message();
+  EXPECT_TRUE(has(s, "array count 4 at offset 20 goes past herd's limit")) << s.message();
 }
 
 TEST(GgufValue, ReadTypeRejectsUnknownIds) {

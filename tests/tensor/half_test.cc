@@ -47,9 +47,9 @@ TEST(HalfTest, Fp16KnownValues) {
   EXPECT_EQ(fp16_to_f32(0xc000), -2.0f);
   EXPECT_EQ(fp16_to_f32(0x3800), 0.5f);
   EXPECT_EQ(fp16_to_f32(0x7bff), 65504.0f);
-  EXPECT_EQ(fp16_to_f32(0x0400), std::ldexp(1.0f, -14));        // smallest normal
-  EXPECT_EQ(fp16_to_f32(0x0001), std::ldexp(1.0f, -24));        // smallest subnormal
-  EXPECT_EQ(fp16_to_f32(0x03ff), std::ldexp(1023.0f, -24));     // largest subnormal
+  EXPECT_EQ(fp16_to_f32(0x0400), std::ldexp(1.0f, -14));     // smallest normal
+  EXPECT_EQ(fp16_to_f32(0x0001), std::ldexp(1.0f, -24));     // smallest subnormal
+  EXPECT_EQ(fp16_to_f32(0x03ff), std::ldexp(1023.0f, -24));  // largest subnormal
   EXPECT_EQ(fp16_to_f32(0x8001), -std::ldexp(1.0f, -24));
   EXPECT_EQ(fp16_to_f32(0x7c00), std::numeric_limits<float>::infinity());
   EXPECT_EQ(fp16_to_f32(0xfc00), -std::numeric_limits<float>::infinity());
@@ -66,9 +66,9 @@ TEST(HalfTest, Fp16KnownValues) {
 }
 
 TEST(HalfTest, Fp16RoundsTiesToEven) {
-  const float ulp = std::ldexp(1.0f, -10);  // fp16 spacing just above 1
-  EXPECT_EQ(f32_to_fp16(1.0f + ulp / 2), 0x3c00);             // tie -> even (down)
-  EXPECT_EQ(f32_to_fp16(1.0f + 3 * ulp / 2), 0x3c02);         // tie -> even (up)
+  const float ulp = std::ldexp(1.0f, -10);             // fp16 spacing just above 1
+  EXPECT_EQ(f32_to_fp16(1.0f + ulp / 2), 0x3c00);      // tie -> even (down)
+  EXPECT_EQ(f32_to_fp16(1.0f + 3 * ulp / 2), 0x3c02);  // tie -> even (up)
   EXPECT_EQ(f32_to_fp16(std::nextafter(1.0f + ulp / 2, 2.0f)), 0x3c01);
   EXPECT_EQ(f32_to_fp16(std::nextafter(1.0f + 3 * ulp / 2, 0.0f)), 0x3c01);
   // Overflow: 65520 is the tie between 65504 and 65536 and goes to infinity.

@@ -126,8 +126,9 @@ TEST(QuantBlockRefTest, KnownVecDotBlocks) {
   // sum(q) = 240: 0.25 * 2 * 240 - 1 * 64
   EXPECT_EQ(vec_dot_block(w41, a1), 0.25f * 2.0f * 240 - 64.0f);
 
-  BlockQ5_0 w50{f32_to_fp16(1.0f), {0xff, 0xff, 0xff, 0xff}, {}};  // every code 16 + low
-  for (int j = 0; j < 16; ++j) w50.qs[j] = 0x21;  // low nibbles 1, high nibbles 2
+  // Every fifth bit set, low nibbles 1, high nibbles 2: codes 17 and 18.
+  BlockQ5_0 w50{f32_to_fp16(1.0f), {0xff, 0xff, 0xff, 0xff}, {}};
+  for (int j = 0; j < 16; ++j) w50.qs[j] = 0x21;
   EXPECT_EQ(vec_dot_block(w50, a0), (16 * 1 + 16 * 2) * 2.0f);
 
   BlockQ5_1 w51{f32_to_fp16(1.0f), f32_to_fp16(0.5f), {0x00, 0x00, 0x01, 0x00}, {}};
@@ -264,16 +265,24 @@ struct Scale {
 Scale exact_scale(DType type, const float* x) {
   float amax = 0, max = 0, lo = x[0], hi = x[0];
   for (int j = 0; j < kQK; ++j) {
-    if (std::fabs(x[j]) > amax) { amax = std::fabs(x[j]); max = x[j]; }
+    if (std::fabs(x[j]) > amax) {
+      amax = std::fabs(x[j]);
+      max = x[j];
+    }
     lo = std::min(lo, x[j]);
     hi = std::max(hi, x[j]);
   }
   switch (type) {
-    case DType::kQ4_0: return {max / -8.0f, 0.0f, 8};
-    case DType::kQ5_0: return {max / -16.0f, 0.0f, 16};
-    case DType::kQ4_1: return {(hi - lo) / 15.0f, lo, 0};
-    case DType::kQ5_1: return {(hi - lo) / 31.0f, lo, 0};
-    default: return {amax / 127.0f, 0.0f, 0};
+    case DType::kQ4_0:
+      return {max / -8.0f, 0.0f, 8};
+    case DType::kQ5_0:
+      return {max / -16.0f, 0.0f, 16};
+    case DType::kQ4_1:
+      return {(hi - lo) / 15.0f, lo, 0};
+    case DType::kQ5_1:
+      return {(hi - lo) / 31.0f, lo, 0};
+    default:
+      return {amax / 127.0f, 0.0f, 0};
   }
 }
 
@@ -309,8 +318,8 @@ void check_errors(DType type, const std::vector<float>& x, double* sq_err) {
 
 TEST(QuantBlockRefTest, ErrorBoundsPerElement) {
   constexpr int64_t n = 256 * kQK;
-  for (DType type : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0,
-                     DType::kQ8_1}) {
+  for (DType type :
+       {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ8_1}) {
     double sq = 0;
     check_errors(type, gaussian_row(n, 1), &sq);
     check_errors(type, gaussian_row(n, 2, 1e-3f), &sq);
@@ -330,7 +339,7 @@ TEST(QuantBlockRefTest, RmsErrorOnGaussianData) {
   const struct {
     DType type;
     double max_rms;
-  } cases[] = {{DType::kQ4_0, 0.10}, {DType::kQ4_1, 0.09}, {DType::kQ5_0, 0.05},
+  } cases[] = {{DType::kQ4_0, 0.10},  {DType::kQ4_1, 0.09},   {DType::kQ5_0, 0.05},
                {DType::kQ5_1, 0.045}, {DType::kQ8_0, 0.0062}, {DType::kQ8_1, 0.0062}};
   for (const auto& c : cases) {
     double sq = 0;

@@ -28,10 +28,23 @@ bool has_offset(DType type) { return type == DType::kQ4_1 || type == DType::kQ5_
 
 TEST(QuantRefTest, WhichTypesHaveAReference) {
   for (DType type : kRefTypes) EXPECT_TRUE(dtype_has_ref(type)) << dtype_name(type);
-  for (DType type : {DType::kQ2_K, DType::kQ4_K, DType::kQ6_K, DType::kQ8_K, DType::kIQ4_NL,
-                     DType::kIQ2_XXS, DType::kTQ1_0, DType::kMXFP4, DType::kI8, DType::kI32,
-                     DType::kF64}) {
+  for (DType type :
+       {DType::kQ2_K, DType::kQ4_K, DType::kQ6_K, DType::kQ8_K, DType::kIQ4_NL, DType::kIQ2_XXS,
+        DType::kTQ1_0, DType::kMXFP4, DType::kI8, DType::kI32, DType::kF64}) {
     EXPECT_FALSE(dtype_has_ref(type)) << dtype_name(type);
+  }
+}
+
+TEST(QuantRefTest, BlockStructsMatchTheDTypeTable) {
+  const struct {
+    DType type;
+    size_t bytes;
+  } cases[] = {{DType::kQ4_0, sizeof(BlockQ4_0)}, {DType::kQ4_1, sizeof(BlockQ4_1)},
+               {DType::kQ5_0, sizeof(BlockQ5_0)}, {DType::kQ5_1, sizeof(BlockQ5_1)},
+               {DType::kQ8_0, sizeof(BlockQ8_0)}, {DType::kQ8_1, sizeof(BlockQ8_1)}};
+  for (const auto& c : cases) {
+    EXPECT_EQ(dtype_info(c.type).block_bytes, c.bytes) << dtype_name(c.type);
+    EXPECT_EQ(dtype_info(c.type).block_size, static_cast<uint32_t>(kQK)) << dtype_name(c.type);
   }
 }
 
@@ -113,7 +126,8 @@ TEST(QuantRefTest, UnalignedRowsGiveTheSameResults) {
     std::vector<float> y(n);
     dequantize_row_ref(type, odd.data() + 3, y.data(), n);
     EXPECT_EQ(y, dequantize(type, q, n)) << dtype_name(type);
-    EXPECT_EQ(dot_f32_ref(type, odd.data() + 3, x.data(), n), dot_f32_ref(type, q.data(), x.data(), n));
+    EXPECT_EQ(dot_f32_ref(type, odd.data() + 3, x.data(), n),
+              dot_f32_ref(type, q.data(), x.data(), n));
 
     const DType at = vec_dot_type(type);
     const std::vector<uint8_t> a = quantize(at, x);
@@ -171,8 +185,8 @@ struct VecDotCheck {
 // only by float rounding of the per-block scaling and of the accumulation, plus, for the
 // offset types, by using the stored s = fp16(d * sum(q)) where dequantization uses
 // fp16(d) * sum(q).
-VecDotCheck check_vec_dot(DType type, const std::vector<uint8_t>& wq, const std::vector<uint8_t>& aq,
-                          int64_t n) {
+VecDotCheck check_vec_dot(DType type, const std::vector<uint8_t>& wq,
+                          const std::vector<uint8_t>& aq, int64_t n) {
   const DType at = vec_dot_type(type);
   const std::vector<float> w = dequantize(type, wq, n);
   const std::vector<float> a = dequantize(at, aq, n);
@@ -234,7 +248,8 @@ TEST(QuantRefTest, VecDotApproximatesFloatDot) {
     const std::vector<float> wd = dequantize(type, wq, n);
     const std::vector<float> ad = dequantize(at, aq, n);
     double act_err = 0;
-    for (int64_t i = 0; i < n; ++i) act_err += std::fabs(static_cast<double>(wd[i]) * (ad[i] - x[i]));
+    for (int64_t i = 0; i < n; ++i)
+      act_err += std::fabs(static_cast<double>(wd[i]) * (ad[i] - x[i]));
     const VecDotCheck c = check_vec_dot(type, wq, aq, n);
     const double f32 = dot_f32_ref(type, wq.data(), x.data(), n);
     const double got = vec_dot_ref(type, wq.data(), aq.data(), n);

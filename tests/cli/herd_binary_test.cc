@@ -1,0 +1,179 @@
+// End-to-end tests of the herd binary: real processes, real files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "../support/shared_data.h"
+
+namespace herd {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+class HerdBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = fs::temp_directory_path() / ("herd_cli_test_" + std::to_string(::getpid()));
+    fs::create_directories(tmp_);
+    stories_ = (testing::shared_dir() / "models" / "stories260K.gguf").string();
+  }
+  void TearDown() override { fs::remove_all(tmp_); }
+
+  Outcome herd(const std::vector<std::string>& args) {
+    std::string cmd = quote(HERD_BIN);
+    for (const auto& a : args) cmd += " " + quote(a);
+    const fs::path out = tmp_ / "stdout", err = tmp_ / "stderr";
+    cmd += " >" + quote(out.string()) + " 2>" + quote(err.string());
+    const int status = std::system(cmd.c_str());
+    Outcome o;
+    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    o.out = slurp(out);
+    o.err = slurp(err);
+    return o;
+  }
+
+  // A clean failure: non-zero exit (not a signal), one line on stderr naming the problem.
+  void expect_clean_error(const Outcome& o, const std::string& needle) {
+    EXPECT_NE(o.exit_code, 0);
+    EXPECT_LT(o.exit_code, 128) << "killed by a signal";
+    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+    EXPECT_EQ(o.err.rfind("herd: error: ", 0), 0u) << o.err;
+    EXPECT_NE(o.err.find(needle), std::string::npos) << "wanted \"" << needle << "\" in: " << o.err;
+  }
+
+  bool have_stories() const { return fs::exists(stories_); }
+
+  fs::path tmp_;
+  std::string stories_;
+};
+
+TEST_F(HerdBinaryTest, GreedyStoryFromBosMatchesLlama2cText) {
+  if (!have_stories()) GTEST_SKIP();
+  const nlohmann::json golden = testing::read_json(testing::shared_dir() / "models" / "stories260K.greedy200.json");
+  Outcome o = herd({"run", "-m", stories_, "--prompt-ids", "1", "-n", "200", "--temp", "0", "-t", "2"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, golden["generated_text_as_printed_by_llama2c"].get<std::string>() + "\n");
+  EXPECT_NE(o.err.find("tokens/s"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("generation: 200 tokens"), std::string::npos) << o.err;
+}
+
+TEST_F(HerdBinaryTest, PromptTextIsContinued) {
+  if (!have_stories()) GTEST_SKIP();
+  Outcome o = herd({"run", "-m", stories_, "-p", "Once upon a time", "-n", "30", "--temp", "0"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out.rfind("Once upon a time, there was a little girl named Lily.", 0), 0u) << o.out;
+}
+
+TEST_F(HerdBinaryTest, SampledRunIsReproducibleWithSeed) {
+  if (!have_stories()) GTEST_SKIP();
+  const std::vector<std::string> args = {"run", "-m", stories_, "-p", "Lily", "-n", "40", "--temp", "1.0",
+                                         "--top-k", "20", "--top-p", "0.9", "--min-p", "0.02", "--repeat-penalty",
+                                         "1.1", "--seed", "1234"};
+  Outcome a = herd(args), b = herd(args);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  std::vector<std::string> other = args;
+  other.back() = "99";
+  EXPECT_NE(herd(other).out, a.out);
+}
+
+TEST_F(HerdBinaryTest, TokenizePrintsIds) {
+  if (!have_stories()) GTEST_SKIP();
+  Outcome o = herd({"tokenize", "-m", stories_, "Once upon a time", "--ids"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, "1 403 407 261 378\n");
+  Outcome pieces = herd({"tokenize", "-m", stories_, "Once upon a time"});
+  EXPECT_NE(pieces.out.find("403"), std::string::npos);
+  EXPECT_NE(pieces.out.find("\xE2\x96\x81"), std::string::npos) << "pieces show the space marker";
+}
+
+TEST_F(HerdBinaryTest, LogitsFileMatchesReference) {
+  const fs::path dir = testing::shared_dir() / "reference" / "logits";
+  if (!fs::exists(dir / "stories260K.json")) GTEST_SKIP();
+  const nlohmann::json j = testing::read_json(dir / "stories260K.json");
+  const nlohmann::json& seq = j["sequences"][0];
+  const std::vector<int32_t> ids = seq["tokens"];
+  std::string id_text;
+  for (int32_t id : ids) id_text += std::to_string(id) + " ";
+  const fs::path out = tmp_ / "logits.f32";
+  Outcome o = herd({"logits", "-m", (dir / "stories260K.gguf").string(), "--ids", id_text, "-o", out.string()});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const size_t n = ids.size() * 512;
+  ASSERT_EQ(fs::file_size(out), n * sizeof(float));
+  const std::vector<float> got = testing::read_f32(out, 0, n);
+  const std::vector<float> want = testing::read_f32(dir / "stories260K.logits.f32", seq["logits_offset_bytes"], n);
+  const double tol = j["tolerance"]["max_abs_logit_diff"];
+  for (size_t i = 0; i < n; ++i) ASSERT_NEAR(got[i], want[i], tol) << "logit " << i;
+}
+
+TEST_F(HerdBinaryTest, InspectPrintsMetadataAndTensors) {
+  if (!have_stories()) GTEST_SKIP();
+  Outcome o = herd({"inspect", stories_});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  for (const char* want : {"llama.embedding_length", "tokenizer.ggml.tokens", "token_embd.weight", "F32",
+                           "blk.4.ffn_down.weight"}) {
+    EXPECT_NE(o.out.find(want), std::string::npos) << want;
+  }
+}
+
+TEST_F(HerdBinaryTest, BadArgumentsGiveOneLineErrors) {
+  expect_clean_error(herd({}), "no command");
+  expect_clean_error(herd({"frobnicate"}), "frobnicate");
+  expect_clean_error(herd({"run", "-m", (tmp_ / "missing.gguf").string()}), "missing.gguf");
+  expect_clean_error(herd({"run", "-p", "hi"}), "model");
+  if (!have_stories()) return;
+  expect_clean_error(herd({"run", "-m", stories_, "--top-p", "2"}), "top_p");
+  expect_clean_error(herd({"run", "-m", stories_, "-n", "abc"}), "abc");
+  expect_clean_error(herd({"run", "-m", stories_, "--prompt-ids", "1 x 3"}), "\"x\"");
+  expect_clean_error(herd({"run", "-m", stories_, "--prompt-ids", "1 9999"}), "9999");
+  expect_clean_error(herd({"run", "-m", stories_, "-c", "4", "--prompt-ids", "1 2 3 4 5 6"}), "context");
+  expect_clean_error(herd({"logits", "-m", stories_, "--ids", "1", "-o", (tmp_ / "no" / "dir" / "x").string()}),
+                     "x");
+  expect_clean_error(herd({"logits", "-m", stories_, "--ids", "1 512", "-o", (tmp_ / "y").string()}), "512");
+  EXPECT_FALSE(fs::exists(tmp_ / "y"));
+  EXPECT_FALSE(fs::exists(tmp_ / "y.partial"));
+}
+
+TEST_F(HerdBinaryTest, BadFilesGiveOneLineErrors) {
+  const fs::path junk = tmp_ / "junk.gguf";
+  std::ofstream(junk) << "this is not a gguf file at all";
+  expect_clean_error(herd({"inspect", junk.string()}), "junk.gguf");
+  expect_clean_error(herd({"run", "-m", junk.string()}), "junk.gguf");
+  if (!have_stories()) return;
+  // A real model cut short: the tensor data runs past the end.
+  const std::string bytes = slurp(stories_);
+  const fs::path cut = tmp_ / "cut.gguf";
+  std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  expect_clean_error(herd({"run", "-m", cut.string()}), "cut.gguf");
+  const fs::path vocab = testing::shared_dir() / "models" / "vocab" / "ggml-vocab-llama-spm.gguf";
+  if (fs::exists(vocab)) expect_clean_error(herd({"run", "-m", vocab.string()}), "token_embd");
+  const fs::path clip = testing::shared_dir() / "models" / "mmproj-tinygemma3.gguf";
+  if (fs::exists(clip)) expect_clean_error(herd({"run", "-m", clip.string()}), "clip");
+}
+
+}  // namespace
+}  // namespace herd

@@ -207,7 +207,7 @@ TEST(RopeCosSinTest, MatchesDoubleAngles) {
   for (int n_rot : {2, 8, 64, 128}) {
     for (double base : {10000.0, 500000.0, 1e6}) {
       for (double scale : {1.0, 4.0}) {
-        for (const float* ff : {static_cast<const float*>(nullptr), factors.data()}) {
+        for (const float* ff : {static_cast<const float*>(nullptr), static_cast<const float*>(factors.data())}) {
           for (int64_t pos : {int64_t{0}, int64_t{1}, int64_t{17}, int64_t{4095}, int64_t{131071}}) {
             std::vector<float> cs(static_cast<size_t>(n_rot), 7.0f);
             rope_cos_sin(pos, n_rot, base, scale, ff, cs.data());

@@ -1,6 +1,7 @@
 #include "kv/kv_cache.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <limits>
@@ -115,6 +116,19 @@ TEST(KvCacheTest, HugeContextIsResourceExhaustedNotACrash) {
     EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().to_string();
     EXPECT_NE(r.status().message().find(std::to_string(p.n_ctx)), std::string::npos) << r.status().message();
   }
+}
+
+TEST(KvCacheTest, LargerThanMemoryIsResourceExhaustedNotACrash) {
+  // An 8B model (32 layers, 1024 kv dims) at 2M positions: 2 x 256 GiB, within the
+  // element cap but past the RAM of any machine this runs on. Allocating it would abort
+  // under ASan or be OOM-killed under overcommit rather than throw.
+  const KvCacheParams p{32, 1 << 21, 1024};
+  const double ram = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (ram >= 512.0 * (1ull << 30)) GTEST_SKIP() << "this machine has 512 GiB or more";
+  Result<KvCache> r = KvCache::create(p);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().to_string();
+  EXPECT_NE(r.status().message().find(std::to_string(p.n_ctx)), std::string::npos) << r.status().message();
 }
 
 }  // namespace

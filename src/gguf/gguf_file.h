@@ -1,6 +1,7 @@
 // A parsed GGUF file (v2 and v3): metadata, tensor table, and views of tensor data.
 // Every count, size and offset is checked against the file before use; a malformed
-// file yields a kCorruptFile Status that names what is wrong.
+// file yields a kCorruptFile Status that names what is wrong. The choices where the spec
+// leaves room (0 dims rejected, alignment must be u32, ...) are listed atop gguf_file.cc.
 #pragma once
 
 #include <cstdint>
@@ -121,7 +122,7 @@ class GgufFile {
   MappedFile file_;
   std::span<const uint8_t> bytes_;
   uint32_t version_ = 0;
-  uint64_t alignment_ = 32;
+  uint64_t alignment_ = kGgufDefaultAlignment;
   uint64_t data_offset_ = 0;
   std::vector<GgufKv> kvs_;
   std::vector<GgufTensor> tensors_;

@@ -15,7 +15,8 @@ Result<std::unique_ptr<Model>> Model::from_gguf(std::unique_ptr<GgufFile> file) 
   HERD_ASSIGN_OR_RETURN(std::string_view arch, file->get_string("general.architecture"));
   const ArchLoader* loader = find_arch_loader(arch);
   if (loader == nullptr) {
-    return unsupported("architecture \"" + std::string(arch) + "\" is not supported yet");
+    return unsupported("architecture \"" + std::string(arch) + "\" is not supported (herd runs: " +
+                       supported_architectures() + ")");
   }
   std::unique_ptr<Model> model(new Model());
   HERD_ASSIGN_OR_RETURN(model->hparams_, read_hparams(*file, std::string(arch)));

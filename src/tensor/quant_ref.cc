@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "tensor/half.h"
+#include "tensor/iq4_ref.h"
+#include "tensor/kquant_ref.h"
 #include "tensor/quant_block_ref.h"
 
 namespace herd {
@@ -50,28 +52,29 @@ float load_float(const void* row, int64_t i) {
 
 template <typename Block>
 void dequantize_blocks(const void* src, float* dst, int64_t n) {
-  for (int64_t i = 0; i < n / kQuantBlockSize; ++i) {
-    dequantize_block(load<Block>(src, i), dst + i * kQuantBlockSize);
-  }
+  constexpr int kQK = kBlockElems<Block>;
+  for (int64_t i = 0; i < n / kQK; ++i) dequantize_block(load<Block>(src, i), dst + i * kQK);
 }
 
 template <typename Block>
 void quantize_blocks(const float* src, void* dst, int64_t n) {
-  for (int64_t i = 0; i < n / kQuantBlockSize; ++i) {
+  constexpr int kQK = kBlockElems<Block>;
+  for (int64_t i = 0; i < n / kQK; ++i) {
     Block b;
-    quantize_block(src + i * kQuantBlockSize, &b);
+    quantize_block(src + i * kQK, &b);
     store(dst, i, b);
   }
 }
 
 template <typename Block>
 float dot_f32_blocks(const void* row, const float* x, int64_t n) {
-  float w[kQuantBlockSize];
+  constexpr int kQK = kBlockElems<Block>;
+  float w[kQK];
   float sum = 0.0f;
-  for (int64_t i = 0; i < n / kQuantBlockSize; ++i) {
+  for (int64_t i = 0; i < n / kQK; ++i) {
     dequantize_block(load<Block>(row, i), w);
-    const float* xb = x + i * kQuantBlockSize;
-    for (int j = 0; j < kQuantBlockSize; ++j) sum += w[j] * xb[j];
+    const float* xb = x + i * kQK;
+    for (int j = 0; j < kQK; ++j) sum += w[j] * xb[j];
   }
   return sum;
 }
@@ -85,8 +88,9 @@ float dot_f32_floats(const void* row, const float* x, int64_t n) {
 
 template <typename W, typename A>
 float vec_dot_blocks(const void* row, const void* act, int64_t n) {
+  static_assert(kBlockElems<W> == kBlockElems<A>);
   float sum = 0.0f;
-  for (int64_t i = 0; i < n / kQuantBlockSize; ++i) {
+  for (int64_t i = 0; i < n / kBlockElems<W>; ++i) {
     sum += vec_dot_block(load<W>(row, i), load<A>(act, i));
   }
   return sum;
@@ -111,7 +115,15 @@ bool dtype_has_ref(DType type) {
     case DType::kQ5_0:
     case DType::kQ5_1:
     case DType::kQ8_0:
-    case DType::kQ8_1: return true;
+    case DType::kQ8_1:
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
+    case DType::kQ8_K:
+    case DType::kIQ4_NL:
+    case DType::kIQ4_XS: return true;
     default: return false;
   }
 }
@@ -136,6 +148,14 @@ void dequantize_row_ref(DType type, const void* src, float* dst, int64_t n) {
     case DType::kQ5_1: return dequantize_blocks<BlockQ5_1>(src, dst, n);
     case DType::kQ8_0: return dequantize_blocks<BlockQ8_0>(src, dst, n);
     case DType::kQ8_1: return dequantize_blocks<BlockQ8_1>(src, dst, n);
+    case DType::kQ2_K: return dequantize_blocks<BlockQ2_K>(src, dst, n);
+    case DType::kQ3_K: return dequantize_blocks<BlockQ3_K>(src, dst, n);
+    case DType::kQ4_K: return dequantize_blocks<BlockQ4_K>(src, dst, n);
+    case DType::kQ5_K: return dequantize_blocks<BlockQ5_K>(src, dst, n);
+    case DType::kQ6_K: return dequantize_blocks<BlockQ6_K>(src, dst, n);
+    case DType::kQ8_K: return dequantize_blocks<BlockQ8_K>(src, dst, n);
+    case DType::kIQ4_NL: return dequantize_blocks<BlockIQ4_NL>(src, dst, n);
+    case DType::kIQ4_XS: return dequantize_blocks<BlockIQ4_XS>(src, dst, n);
     default: broken_call("dequantize_row_ref", type, n);
   }
 }
@@ -158,6 +178,14 @@ void quantize_row_ref(DType type, const float* src, void* dst, int64_t n) {
     case DType::kQ5_1: return quantize_blocks<BlockQ5_1>(src, dst, n);
     case DType::kQ8_0: return quantize_blocks<BlockQ8_0>(src, dst, n);
     case DType::kQ8_1: return quantize_blocks<BlockQ8_1>(src, dst, n);
+    case DType::kQ2_K: return quantize_blocks<BlockQ2_K>(src, dst, n);
+    case DType::kQ3_K: return quantize_blocks<BlockQ3_K>(src, dst, n);
+    case DType::kQ4_K: return quantize_blocks<BlockQ4_K>(src, dst, n);
+    case DType::kQ5_K: return quantize_blocks<BlockQ5_K>(src, dst, n);
+    case DType::kQ6_K: return quantize_blocks<BlockQ6_K>(src, dst, n);
+    case DType::kQ8_K: return quantize_blocks<BlockQ8_K>(src, dst, n);
+    case DType::kIQ4_NL: return quantize_blocks<BlockIQ4_NL>(src, dst, n);
+    case DType::kIQ4_XS: return quantize_blocks<BlockIQ4_XS>(src, dst, n);
     default: broken_call("quantize_row_ref", type, n);
   }
 }
@@ -174,6 +202,14 @@ float dot_f32_ref(DType type, const void* row, const float* x, int64_t n) {
     case DType::kQ5_1: return dot_f32_blocks<BlockQ5_1>(row, x, n);
     case DType::kQ8_0: return dot_f32_blocks<BlockQ8_0>(row, x, n);
     case DType::kQ8_1: return dot_f32_blocks<BlockQ8_1>(row, x, n);
+    case DType::kQ2_K: return dot_f32_blocks<BlockQ2_K>(row, x, n);
+    case DType::kQ3_K: return dot_f32_blocks<BlockQ3_K>(row, x, n);
+    case DType::kQ4_K: return dot_f32_blocks<BlockQ4_K>(row, x, n);
+    case DType::kQ5_K: return dot_f32_blocks<BlockQ5_K>(row, x, n);
+    case DType::kQ6_K: return dot_f32_blocks<BlockQ6_K>(row, x, n);
+    case DType::kQ8_K: return dot_f32_blocks<BlockQ8_K>(row, x, n);
+    case DType::kIQ4_NL: return dot_f32_blocks<BlockIQ4_NL>(row, x, n);
+    case DType::kIQ4_XS: return dot_f32_blocks<BlockIQ4_XS>(row, x, n);
     default: broken_call("dot_f32_ref", type, n);
   }
 }
@@ -182,7 +218,15 @@ DType vec_dot_type(DType type) {
   switch (type) {
     case DType::kQ4_0:
     case DType::kQ5_0:
-    case DType::kQ8_0: return DType::kQ8_0;
+    case DType::kQ8_0:
+    case DType::kIQ4_NL: return DType::kQ8_0;
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
+    case DType::kQ8_K:
+    case DType::kIQ4_XS: return DType::kQ8_K;
     case DType::kQ4_1:
     case DType::kQ5_1:
     case DType::kQ8_1: return DType::kQ8_1;
@@ -204,6 +248,14 @@ float vec_dot_ref(DType type, const void* row, const void* act, int64_t n) {
     case DType::kQ5_1: return vec_dot_blocks<BlockQ5_1, BlockQ8_1>(row, act, n);
     case DType::kQ8_0: return vec_dot_blocks<BlockQ8_0, BlockQ8_0>(row, act, n);
     case DType::kQ8_1: return vec_dot_blocks<BlockQ8_1, BlockQ8_1>(row, act, n);
+    case DType::kQ2_K: return vec_dot_blocks<BlockQ2_K, BlockQ8_K>(row, act, n);
+    case DType::kQ3_K: return vec_dot_blocks<BlockQ3_K, BlockQ8_K>(row, act, n);
+    case DType::kQ4_K: return vec_dot_blocks<BlockQ4_K, BlockQ8_K>(row, act, n);
+    case DType::kQ5_K: return vec_dot_blocks<BlockQ5_K, BlockQ8_K>(row, act, n);
+    case DType::kQ6_K: return vec_dot_blocks<BlockQ6_K, BlockQ8_K>(row, act, n);
+    case DType::kQ8_K: return vec_dot_blocks<BlockQ8_K, BlockQ8_K>(row, act, n);
+    case DType::kIQ4_NL: return vec_dot_blocks<BlockIQ4_NL, BlockQ8_0>(row, act, n);
+    case DType::kIQ4_XS: return vec_dot_blocks<BlockIQ4_XS, BlockQ8_K>(row, act, n);
     default: broken_call("vec_dot_ref", type, n);
   }
 }

@@ -25,6 +25,14 @@ constexpr std::array<std::string_view, 7> kExtraEogTexts = {
 
 constexpr int64_t kNoId = 0xFFFFFFFFll;  // how GGUF writers spell "none" in a u32
 
+// llama.cpp turns BOS on by default for these BPE pre-tokenizers (Llama 3, Tekken, ...).
+bool bpe_pre_adds_bos(std::string_view pre) {
+  for (std::string_view p : {"llama3", "llama-v3", "llama-bpe", "falcon3", "tekken", "chameleon"}) {
+    if (pre == p) return true;
+  }
+  return false;
+}
+
 bool is_special_type(TokenType t) {
   return t == TokenType::kControl || t == TokenType::kUserDefined || t == TokenType::kUnknown;
 }
@@ -112,14 +120,35 @@ Result<Vocab> Vocab::from_gguf(const GgufFile& file) {
     }
   }
 
-  // Defaults per tokenizer model, as the converters assume when a key is absent.
+  if (file.find("tokenizer.ggml.merges") != nullptr) {
+    HERD_ASSIGN_OR_RETURN(const GgufValue* merges,
+                          file.get_array("tokenizer.ggml.merges", GgufType::kString));
+    p.merges.reserve(merges->array.size());
+    for (const GgufValue& v : merges->array) p.merges.emplace_back(v.str);
+  }
+
+  // Defaults per tokenizer model, as llama.cpp assumes when a key is absent.
   int64_t def_bos = -1, def_eos = -1, def_unk = -1;
-  bool def_add_bos = false, def_space_prefix = false;
+  bool def_add_bos = false, def_add_eos = false, def_space_prefix = false;
   if (p.model == "llama") {
     def_bos = 1;
     def_eos = 2;
     def_unk = 0;
     def_add_bos = true;
+    def_space_prefix = true;
+  } else if (p.model == "gpt2") {
+    def_bos = 11;
+    def_eos = 11;
+    def_add_bos = bpe_pre_adds_bos(p.pre);
+  } else if (p.model == "bert") {
+    // WordPiece: [CLS] text [SEP]; the "▁" (U+2581) in front of word-start pieces is the
+    // phantom space that decoding drops from the first word.
+    HERD_ASSIGN_OR_RETURN(def_bos, read_token_id(file, "tokenizer.ggml.cls_token_id", 101, n, false));
+    HERD_ASSIGN_OR_RETURN(def_eos,
+                          read_token_id(file, "tokenizer.ggml.seperator_token_id", 102, n, false));
+    def_unk = 100;
+    def_add_bos = true;
+    def_add_eos = true;
     def_space_prefix = true;
   }
   HERD_ASSIGN_OR_RETURN(p.bos_id, read_token_id(file, "tokenizer.ggml.bos_token_id", def_bos, n, true));
@@ -131,7 +160,7 @@ Result<Vocab> Vocab::from_gguf(const GgufFile& file) {
   HERD_ASSIGN_OR_RETURN(p.eot_id, read_token_id(file, "tokenizer.ggml.eot_token_id", -1, n, false));
   HERD_ASSIGN_OR_RETURN(p.eom_id, read_token_id(file, "tokenizer.ggml.eom_token_id", -1, n, false));
   HERD_ASSIGN_OR_RETURN(p.add_bos, file.get_bool_or("tokenizer.ggml.add_bos_token", def_add_bos));
-  HERD_ASSIGN_OR_RETURN(p.add_eos, file.get_bool_or("tokenizer.ggml.add_eos_token", false));
+  HERD_ASSIGN_OR_RETURN(p.add_eos, file.get_bool_or("tokenizer.ggml.add_eos_token", def_add_eos));
   HERD_ASSIGN_OR_RETURN(p.add_space_prefix,
                         file.get_bool_or("tokenizer.ggml.add_space_prefix", def_space_prefix));
 
@@ -188,6 +217,7 @@ Result<Vocab> Vocab::create(VocabParams p) {
   v.add_bos_ = p.add_bos && v.bos_id_ >= 0;
   v.add_eos_ = p.add_eos && v.eos_id_ >= 0;
   v.add_space_prefix_ = p.add_space_prefix;
+  v.merges_ = std::move(p.merges);
   v.build_index();
   v.build_derived(p.detect_eot);
   return v;

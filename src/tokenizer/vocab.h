@@ -1,6 +1,6 @@
 // The token table of a model: texts, scores, types and special ids, read from the
-// tokenizer.ggml.* keys of a GGUF. Shared by every tokenizer model (SPM now; BPE,
-// WPM, ... later), which keep their algorithm-specific data themselves.
+// tokenizer.ggml.* keys of a GGUF. Shared by every tokenizer model (SPM, BPE, WPM),
+// which build their algorithm-specific indexes from it themselves.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,7 @@ struct VocabParams {
   std::vector<std::string> tokens;
   std::vector<float> scores;     // empty: all 0
   std::vector<TokenType> types;  // empty: all kNormal
+  std::vector<std::string> merges;  // BPE only: "left right" texts, highest priority first
   // -1 means none; anything else must be a valid id.
   int64_t bos_id = -1;
   int64_t eos_id = -1;
@@ -71,6 +72,8 @@ class Vocab {
   bool add_space_prefix() const { return add_space_prefix_; }
   std::string_view model() const { return model_; }
   std::string_view pre() const { return pre_; }
+  // tokenizer.ggml.merges (BPE): "left right", rank = index. Empty for other models.
+  std::span<const std::string> merges() const { return merges_; }
 
   // The id whose text is exactly `text` (the highest such id if several share it).
   std::optional<int32_t> find(std::string_view text) const;
@@ -94,6 +97,7 @@ class Vocab {
   std::vector<uint32_t> offsets_;
   std::vector<float> scores_;
   std::vector<TokenType> types_;
+  std::vector<std::string> merges_;
   // Open-addressing hash of ids keyed by their text (-1 = empty slot). It stores ids,
   // not pointers, so a copied or moved Vocab stays valid.
   std::vector<int32_t> slots_;

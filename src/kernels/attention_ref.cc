@@ -1,0 +1,43 @@
+#include <cmath>
+#include <limits>
+
+#include "kernels/attention.h"
+#include "kernels/kernel_table.h"
+
+namespace herd {
+
+void attention_head(const float* q, const AttentionSpan& span, float* out) {
+  kernels().attention_head(q, span, out);
+}
+
+// One key at a time: out holds sum_j exp(score_j - max) v_j and `sum` the matching
+// denominator; both are rescaled whenever a larger score appears.
+void attention_head_ref(const float* q, const AttentionSpan& span, float* out) {
+  const int32_t d = span.head_dim;
+  for (int32_t i = 0; i < d; ++i) out[i] = 0.0f;
+  float max = -std::numeric_limits<float>::infinity();
+  float sum = 0.0f;
+  for (int64_t j = span.first; j < span.first + span.n_keys; ++j) {
+    const float* k = span.k + j * span.k_stride;
+    const float* v = span.v + j * span.v_stride;
+    float dot = 0.0f;
+    for (int32_t i = 0; i < d; ++i) dot += q[i] * k[i];
+    float score = dot * span.scale;
+    if (span.soft_cap > 0.0f) score = span.soft_cap * std::tanh(score / span.soft_cap);
+    if (score > max) {
+      const float rescale = std::exp(max - score);
+      for (int32_t i = 0; i < d; ++i) out[i] *= rescale;
+      sum *= rescale;
+      max = score;
+    }
+    const float p = std::exp(score - max);
+    sum += p;
+    for (int32_t i = 0; i < d; ++i) out[i] += p * v[i];
+  }
+  if (sum > 0.0f) {
+    const float inv = 1.0f / sum;
+    for (int32_t i = 0; i < d; ++i) out[i] *= inv;
+  }
+}
+
+}  // namespace herd

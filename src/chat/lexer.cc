@@ -1,6 +1,8 @@
 #include "chat/lexer.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
 
 #include "chat/unicode.h"
@@ -151,10 +153,10 @@ class Lexer {
 
   // `{% raw %}` with optional markers.
   bool is_raw(size_t p) const {
-    while (space_at(src_, p)) ++p;
+    while (size_t n = space_at(src_, p)) p += n;
     if (src_.compare(p, 3, "raw") != 0) return false;
     p += 3;
-    while (space_at(src_, p)) ++p;
+    while (size_t n = space_at(src_, p)) p += n;
     if (p < src_.size() && (src_[p] == '-' || src_[p] == '+')) ++p;
     return src_.compare(p, 2, "%}") == 0;
   }
@@ -171,13 +173,13 @@ class Lexer {
       size_t q = tag + 2;
       const char open_mod = q < src_.size() && (src_[q] == '-' || src_[q] == '+') ? src_[q] : '\0';
       if (open_mod) ++q;
-      while (space_at(src_, q)) ++q;
+      while (size_t n = space_at(src_, q)) q += n;
       if (src_.compare(q, 6, "endraw") != 0) {
         search = tag + 2;
         continue;
       }
       q += 6;
-      while (space_at(src_, q)) ++q;
+      while (size_t n = space_at(src_, q)) q += n;
       char close_mod = '\0';
       if (q < src_.size() && (src_[q] == '-' || src_[q] == '+')) close_mod = src_[q++];
       if (src_.compare(q, 2, "%}") != 0) {
@@ -247,16 +249,12 @@ class Lexer {
         p += t.text.size();
         if (t.text == "(" || t.text == "[" || t.text == "{") ++depth;
         if (t.text == ")" || t.text == "]" || t.text == "}") {
-          if (depth == 0) fail(t.line, "unexpected '" + t.text + "'");
+          if (depth == 0) fail(p - 1, "unexpected '" + t.text + "'");
           --depth;
         }
       }
       toks_.push_back(std::move(t));
     }
-  }
-
-  [[noreturn]] void fail(int line, const std::string& msg) {
-    throw TemplateException{TemplateException::Type::kSyntax, msg, line, 0};
   }
 
   size_t lex_number(size_t p, Token* t) {

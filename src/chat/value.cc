@@ -206,8 +206,23 @@ std::string string_repr(std::string_view s) {
 
 namespace {
 
+// Shared across nested to_repr calls, so a namespace that contains itself stops too.
+thread_local int g_repr_depth = 0;
+
+struct ReprDepth {
+  ReprDepth() {
+    if (++g_repr_depth > kMaxNesting) {
+      g_repr_depth = 0;
+      throw_limit("value nested too deeply to print");
+    }
+  }
+  ~ReprDepth() {
+    if (g_repr_depth > 0) --g_repr_depth;
+  }
+};
+
 void repr_into(const Value& v, std::string& out, int depth) {
-  if (depth > kMaxNesting) throw_limit("value nested too deeply to print");
+  ReprDepth guard;
   switch (v.kind()) {
     case Kind::kString: out += string_repr(v.str()); return;
     case Kind::kList: {

@@ -29,7 +29,7 @@ struct Dict {
 };
 
 // Anything else: namespaces, loop objects, macros, builtins, bound methods, generators.
-class Object {
+class Object : public std::enable_shared_from_this<Object> {
  public:
   virtual ~Object() = default;
   virtual std::string type_name() const = 0;       // "namespace", "generator", ...

@@ -16,5 +16,8 @@ CommandRunner add_run_command(CLI::App& app);
 CommandRunner add_tokenize_command(CLI::App& app);
 CommandRunner add_logits_command(CLI::App& app);
 CommandRunner add_inspect_command(CLI::App& app);
+CommandRunner add_quantize_command(CLI::App& app);
+CommandRunner add_synth_command(CLI::App& app);
+CommandRunner add_bench_command(CLI::App& app);
 
 }  // namespace herd::cli

@@ -12,21 +12,22 @@ int main(int argc, char** argv) {
   using namespace herd::cli;
   const std::vector<std::pair<CLI::App*, CommandRunner>> commands = [&] {
     std::vector<std::pair<CLI::App*, CommandRunner>> v;
-    for (auto add : {add_run_command, add_tokenize_command, add_logits_command, add_inspect_command}) {
+    for (auto add : {add_run_command, add_tokenize_command, add_logits_command, add_inspect_command,
+                     add_quantize_command, add_synth_command, add_bench_command}) {
       CommandRunner runner = add(app);
       v.emplace_back(app.get_subcommands({}).back(), std::move(runner));
     }
     return v;
   }();
   if (argc == 1) {
-    fail("no command given (commands: run, tokenize, logits, inspect; see --help)");
+    fail("no command given (commands: run, tokenize, logits, inspect, quantize, synth, bench; see --help)");
     return 2;
   }
   if (argv[1][0] != '-') {
     bool known = false;
     for (const auto& [cmd, runner] : commands) known |= cmd->get_name() == argv[1];
     if (!known) {
-      fail(std::string("unknown command \"") + argv[1] + "\" (commands: run, tokenize, logits, inspect; see --help)");
+      fail(std::string("unknown command \"") + argv[1] + "\" (commands: run, tokenize, logits, inspect, quantize, synth, bench; see --help)");
       return 2;
     }
   }

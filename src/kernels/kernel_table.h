@@ -7,7 +7,6 @@
 // calls a variant the CPU (and OS) supports.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -51,7 +50,10 @@ inline constexpr size_t kMaxKernelDTypes = 64;
 
 struct KernelTable {
   KernelVariant variant = KernelVariant::kScalar;
-  std::array<TypeKernels, kMaxKernelDTypes> types{};
+  // A plain array: the SIMD translation units fill it without calling any inline
+  // library template (whose out-of-line copy, compiled with their flags, the linker
+  // could pick for the rest of the program).
+  TypeKernels types[kMaxKernelDTypes] = {};
 
   void (*rms_norm)(const float* x, const float* w, float* y, int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, int64_t n) = nullptr;

@@ -1,18 +1,102 @@
 #include "kernels/matmul.h"
 
+#include <vector>
+
+#include "kernels/kernel_table.h"
 #include "tensor/quant_ref.h"
 
 namespace herd {
+namespace {
 
-void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+// Rows per cache block in prompt processing: a block of weight rows stays in L1/L2
+// while every token of the batch passes over it (the tile kernel walks the tokens).
+constexpr int64_t kRowBlock = 16;
+
+// Token rows converted to the weight's activation type. Reused across calls on the
+// calling thread, so token generation does not allocate once it has warmed up.
+std::vector<uint8_t>& act_scratch(size_t bytes) {
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < bytes) buf.resize(bytes);
+  return buf;
+}
+
+// The shared state of one matmul call, captured by a single pointer so the pool's
+// std::function never allocates.
+struct Job {
+  const WeightMatrix* w;
+  const TypeKernels* tk;
+  FromF32Fn convert;  // null: activations are the float rows themselves
+  const float* x;
+  uint8_t* act_buf;
+  const uint8_t* acts;
+  size_t act_bytes;
+  int64_t n_tokens;
+  float* y;
+};
+
+void convert_rows(const Job& j, int64_t begin, int64_t end) {
+  for (int64_t t = begin; t < end; ++t) {
+    j.convert(j.x + t * j.w->n_cols, j.act_buf + static_cast<size_t>(t) * j.act_bytes, j.w->n_cols);
+  }
+}
+
+void multiply_rows(const Job& j, int64_t begin, int64_t end) {
+  const WeightMatrix& w = *j.w;
+  for (int64_t r = begin; r < end; r += kRowBlock) {
+    const int64_t nr = end - r < kRowBlock ? end - r : kRowBlock;
+    j.tk->vec_dot_tile(w.row(r), w.row_bytes, nr, j.acts, j.act_bytes, j.n_tokens, w.n_cols, j.y + r,
+                       w.n_rows);
+  }
+}
+
+// Types without a kernel in the table: the exact float reference, row by row.
+void matmul_reference(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
   pool.parallel_for(w.n_rows, [&](int64_t begin, int64_t end) {
-    // Hot spot: rows outer so each weight row is read from memory once per batch.
     for (int64_t r = begin; r < end; ++r) {
-      const uint8_t* row = w.row(r);
       for (int64_t t = 0; t < n_tokens; ++t) {
-        y[t * w.n_rows + r] = dot_f32_ref(w.type, row, x + t * w.n_cols, w.n_cols);
+        y[t * w.n_rows + r] = dot_f32_ref(w.type, w.row(r), x + t * w.n_cols, w.n_cols);
       }
     }
+  });
+}
+
+}  // namespace
+
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+  if (n_tokens <= 0 || w.n_rows <= 0) return;
+  const KernelTable& kt = kernels();
+  const TypeKernels& tk = kt.of(w.type);
+  const DType act_type = matmul_act_type(w.type);
+  Job job{&w, &tk, nullptr, x, nullptr, reinterpret_cast<const uint8_t*>(x),
+          static_cast<size_t>(w.n_cols) * sizeof(float), n_tokens, y};
+  if (act_type != DType::kF32) job.convert = kt.of(act_type).from_f32;
+  if (tk.vec_dot_tile == nullptr || (act_type != DType::kF32 && job.convert == nullptr)) {
+    matmul_reference(w, x, n_tokens, y, pool);
+    return;
+  }
+
+  if (job.convert != nullptr) {
+    // Activations are quantized once per call, as the reference engine does.
+    job.act_bytes = static_cast<size_t>(dtype_row_bytes(act_type, static_cast<uint64_t>(w.n_cols)).value_or(0));
+    job.act_buf = act_scratch(job.act_bytes * static_cast<size_t>(n_tokens)).data();
+    job.acts = job.act_buf;
+    if (n_tokens == 1) {
+      convert_rows(job, 0, 1);
+    } else {
+      const Job* jp = &job;
+      pool.run([jp](int ith, int nth) {
+        int64_t begin, end;
+        split_range(jp->n_tokens, ith, nth, &begin, &end);
+        convert_rows(*jp, begin, end);
+      });
+    }
+  }
+
+  const Job* jp = &job;
+  pool.run([jp](int ith, int nth) {
+    int64_t begin, end;
+    split_range(jp->w->n_rows, ith, nth, &begin, &end);
+    if (begin < end) multiply_rows(*jp, begin, end);
   });
 }
 

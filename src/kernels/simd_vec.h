@@ -38,8 +38,22 @@ inline VF vdiv(VF a, VF b) { return _mm512_div_ps(a, b); }
 inline VF vfma(VF a, VF b, VF c) { return _mm512_fmadd_ps(a, b, c); }
 inline VF vmax(VF a, VF b) { return _mm512_max_ps(a, b); }
 inline VF vmin(VF a, VF b) { return _mm512_min_ps(a, b); }
-inline float vhsum(VF v) { return _mm512_reduce_add_ps(v); }
-inline float vhmax(VF v) { return _mm512_reduce_max_ps(v); }
+// Own reductions: GCC 12's _mm512_reduce_* trip -Wmaybe-uninitialized.
+inline __m256 high_half(VF v) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)); }
+inline float vhsum(VF v) {
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), high_half(v));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline float vhmax(VF v) {
+  const __m256 h = _mm256_max_ps(_mm512_castps512_ps256(v), high_half(v));
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
 inline VF vabs(VF v) { return _mm512_abs_ps(v); }
 // Round half away from zero (as roundf), exactly.
 inline VF vround_away(VF v) {

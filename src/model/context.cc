@@ -5,9 +5,17 @@
 #include <new>
 #include <string>
 
-#include "kernels/ops_ref.h"
+#include "kernels/ops.h"
+#include "kernels/ops_arch_ref.h"
 
 namespace herd {
+namespace {
+
+bool same_rope(const RopeParams& a, const RopeParams& b) {
+  return a.freq_base == b.freq_base && a.scale == b.scale && a.mscale == b.mscale;
+}
+
+}  // namespace
 
 Context::Context(const Model& model, KvCache kv, int32_t n_batch, int n_threads)
     : model_(model), kv_(std::move(kv)), n_batch_(n_batch), pool_(std::make_unique<ThreadPool>(n_threads)) {}
@@ -22,24 +30,56 @@ Result<std::unique_ptr<Context>> Context::create(const Model& model, const Conte
   const int n_threads = params.n_threads > 0 ? params.n_threads : ThreadPool::default_threads();
   HERD_ASSIGN_OR_RETURN(KvCache kv, KvCache::create({hp.n_layer, n_ctx, hp.n_embd_kv()}));
   std::unique_ptr<Context> ctx(new Context(model, std::move(kv), n_batch, n_threads));
+  HERD_RETURN_IF_ERROR(ctx->allocate(n_ctx));
+  return ctx;
+}
+
+Status Context::allocate(int32_t n_ctx) {
+  const Hparams& hp = model_.hparams();
+  const ModelWeights& w = model_.weights();
+
+  // Rope: the global table, plus one for the sliding layers when theirs differs.
+  const float* factors = w.rope_freqs.empty() ? nullptr : w.rope_freqs.data();
+  if (hp.rope_longrope) {
+    const std::vector<float>& f = n_ctx > hp.rope_n_ctx_orig ? w.rope_factors_long : w.rope_factors_short;
+    if (!f.empty()) factors = f.data();
+  }
+  rope_.push_back({hp.rope_global(), factors, {}});
+  layer_rope_.assign(static_cast<size_t>(hp.n_layer), 0);
+  for (int32_t il = 0; il < hp.n_layer; ++il) {
+    if (same_rope(hp.layer_rope(il), hp.rope_global())) continue;
+    if (rope_.size() == 1) rope_.push_back({hp.layer_rope(il), factors, {}});
+    layer_rope_[static_cast<size_t>(il)] = 1;
+  }
+
+  const size_t b = static_cast<size_t>(n_batch_);
+  const auto sz = [](int64_t v) { return static_cast<size_t>(v); };
+  const size_t n_ff_max = sz(std::max({hp.n_ff, hp.n_expert > 0 ? hp.n_ff_exp : 0, hp.n_expert > 0 ? hp.n_ff_shexp : 0}));
   try {
-    const size_t b = static_cast<size_t>(n_batch);
-    const size_t width = static_cast<size_t>(std::max(hp.n_embd, hp.n_embd_q()));
-    ctx->x_.resize(b * width);
-    ctx->xn_.resize(b * width);
-    ctx->q_.resize(b * static_cast<size_t>(hp.n_embd_q()));
-    ctx->k_.resize(b * static_cast<size_t>(hp.n_embd_kv()));
-    ctx->v_.resize(b * static_cast<size_t>(hp.n_embd_kv()));
-    ctx->attn_.resize(b * static_cast<size_t>(hp.n_embd_q()));
-    ctx->gate_.resize(b * static_cast<size_t>(hp.n_ff));
-    ctx->up_.resize(b * static_cast<size_t>(hp.n_ff));
-    ctx->scores_.resize(static_cast<size_t>(n_threads) * static_cast<size_t>(n_ctx));
-    ctx->cos_sin_.resize(b * static_cast<size_t>(hp.n_rot));
-    ctx->logits_.resize(static_cast<size_t>(hp.n_vocab));
+    for (RopeTable& r : rope_) r.cos_sin.resize(b * sz(hp.n_rot));
+    x_.resize(b * sz(hp.n_embd));
+    xn_.resize(b * sz(std::max(hp.n_embd, hp.n_embd_q())));
+    q_.resize(b * sz(hp.n_embd_q()));
+    k_.resize(b * sz(hp.n_embd_kv()));
+    v_.resize(b * sz(hp.n_embd_kv()));
+    attn_.resize(b * sz(hp.n_embd_q()));
+    block_out_.resize(b * sz(hp.n_embd));
+    gate_.resize(b * n_ff_max);
+    up_.resize(b * n_ff_max);
+    if (hp.n_expert > 0) {
+      router_.resize(b * sz(hp.n_expert));
+      chosen_.resize(b * sz(hp.n_expert_used));
+      chosen_w_.resize(b * sz(hp.n_expert_used));
+      expert_rows_.resize(b);
+      expert_w_.resize(b);
+      expert_in_.resize(b * sz(hp.n_embd));
+      expert_out_.resize(b * sz(hp.n_embd));
+    }
+    logits_.resize(sz(hp.n_vocab));
   } catch (const std::bad_alloc&) {
     return resource_exhausted("out of memory allocating the context buffers");
   }
-  return ctx;
+  return Status();
 }
 
 Status Context::eval(std::span<const int32_t> tokens, bool all_logits) {
@@ -81,54 +121,36 @@ std::span<const float> Context::logits(int64_t i) const {
 
 std::span<const float> Context::last_logits() const { return logits(n_logit_rows_ - 1); }
 
+void Context::fill_rope_tables(int32_t n) {
+  const int n_rot = model_.hparams().n_rot;
+  for (RopeTable& r : rope_) {
+    for (int32_t t = 0; t < n; ++t) {
+      float* cs = r.cos_sin.data() + static_cast<size_t>(t) * n_rot;
+      rope_cos_sin(n_past_ + t, n_rot, r.params.freq_base, r.params.scale, r.freq_factors, cs);
+      if (r.params.mscale != 1.0f) {
+        for (int i = 0; i < n_rot; ++i) cs[i] *= r.params.mscale;
+      }
+    }
+  }
+}
+
 void Context::forward_batch(const int32_t* tokens, int32_t n, bool all_logits, float* logits_out) {
   const Hparams& hp = model_.hparams();
   const ModelWeights& w = model_.weights();
-  ThreadPool& pool = *pool_;
   const int64_t n_embd = hp.n_embd;
 
-  for (int32_t t = 0; t < n; ++t) weight_row_to_f32(w.token_embd, tokens[t], x_.data() + t * n_embd);
-
-  const float* freq_factors = w.rope_freqs.empty() ? nullptr : w.rope_freqs.data();
   for (int32_t t = 0; t < n; ++t) {
-    rope_cos_sin(n_past_ + t, hp.n_rot, hp.rope_freq_base, hp.rope_scale, freq_factors,
-                 cos_sin_.data() + static_cast<size_t>(t) * hp.n_rot);
+    float* row = x_.data() + t * n_embd;
+    weight_row_to_f32(w.token_embd, tokens[t], row);
+    if (hp.embd_scale != 1.0f) {
+      for (int64_t i = 0; i < n_embd; ++i) row[i] *= hp.embd_scale;
+    }
   }
+  fill_rope_tables(n);
 
   for (int32_t il = 0; il < hp.n_layer; ++il) {
-    const LayerWeights& l = w.layers[static_cast<size_t>(il)];
-    // Attention block: x += wo · attn(rope(wq·xn), rope(wk·xn), wv·xn).
-    for (int32_t t = 0; t < n; ++t) {
-      rms_norm_ref(x_.data() + t * n_embd, l.attn_norm.data(), xn_.data() + t * n_embd, n_embd, hp.rms_eps);
-    }
-    matmul(l.wq, xn_.data(), n, q_.data(), pool);
-    matmul(l.wk, xn_.data(), n, k_.data(), pool);
-    matmul(l.wv, xn_.data(), n, v_.data(), pool);
-    for (int32_t t = 0; t < n; ++t) {
-      const float* cs = cos_sin_.data() + static_cast<size_t>(t) * hp.n_rot;
-      for (int32_t h = 0; h < hp.n_head; ++h) {
-        rope_apply_ref(q_.data() + (static_cast<size_t>(t) * hp.n_head + h) * hp.head_dim, hp.n_rot, cs, hp.rope_style);
-      }
-      for (int32_t h = 0; h < hp.n_head_kv; ++h) {
-        rope_apply_ref(k_.data() + (static_cast<size_t>(t) * hp.n_head_kv + h) * hp.head_dim, hp.n_rot, cs,
-                       hp.rope_style);
-      }
-      std::copy_n(k_.data() + static_cast<size_t>(t) * hp.n_embd_kv(), hp.n_embd_kv(), kv_.k(il, n_past_ + t));
-      std::copy_n(v_.data() + static_cast<size_t>(t) * hp.n_embd_kv(), hp.n_embd_kv(), kv_.v(il, n_past_ + t));
-    }
-    attention(il, n);
-    matmul(l.wo, attn_.data(), n, xn_.data(), pool);
-    for (int64_t i = 0; i < n * n_embd; ++i) x_[i] += xn_[i];
-
-    // FFN block: x += down(silu(gate·xn) * up·xn).
-    for (int32_t t = 0; t < n; ++t) {
-      rms_norm_ref(x_.data() + t * n_embd, l.ffn_norm.data(), xn_.data() + t * n_embd, n_embd, hp.rms_eps);
-    }
-    matmul(l.ffn_gate, xn_.data(), n, gate_.data(), pool);
-    matmul(l.ffn_up, xn_.data(), n, up_.data(), pool);
-    swiglu_ref(gate_.data(), up_.data(), gate_.data(), static_cast<int64_t>(n) * hp.n_ff);
-    matmul(l.ffn_down, gate_.data(), n, xn_.data(), pool);
-    for (int64_t i = 0; i < n * n_embd; ++i) x_[i] += xn_[i];
+    attention_block(il, n);
+    ffn_block(il, n);
   }
 
   n_past_ += n;
@@ -137,42 +159,10 @@ void Context::forward_batch(const int32_t* tokens, int32_t n, bool all_logits, f
   const int32_t first = all_logits ? 0 : n - 1;
   const int32_t rows = n - first;
   for (int32_t t = first; t < n; ++t) {
-    rms_norm_ref(x_.data() + t * n_embd, w.output_norm.data(), xn_.data() + (t - first) * n_embd, n_embd, hp.rms_eps);
+    rms_norm(x_.data() + t * n_embd, w.output_norm.data(), xn_.data() + (t - first) * n_embd, n_embd, hp.rms_eps);
   }
-  matmul(w.output, xn_.data(), rows, logits_out, pool);
-}
-
-void Context::attention(int32_t layer, int32_t n) {
-  const Hparams& hp = model_.hparams();
-  const int32_t head_dim = hp.head_dim;
-  const int32_t group = hp.n_head / hp.n_head_kv;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  const int64_t n_tasks = static_cast<int64_t>(n) * hp.n_head;
-  const int32_t pos0 = n_past_;
-  pool_->run([&](int ith, int nth) {
-    float* scores = scores_.data() + static_cast<size_t>(ith) * kv_.n_ctx();
-    for (int64_t task = ith; task < n_tasks; task += nth) {
-      const int32_t t = static_cast<int32_t>(task / hp.n_head);
-      const int32_t h = static_cast<int32_t>(task % hp.n_head);
-      const int32_t kvh = h / group;
-      const int32_t n_keys = pos0 + t + 1;  // causal: keys 0 .. own position
-      const float* q = q_.data() + (static_cast<size_t>(t) * hp.n_head + h) * head_dim;
-      for (int32_t j = 0; j < n_keys; ++j) {
-        const float* k = kv_.k(layer, j) + static_cast<size_t>(kvh) * head_dim;
-        float dot = 0.0f;
-        for (int32_t d = 0; d < head_dim; ++d) dot += q[d] * k[d];
-        scores[j] = dot * scale;
-      }
-      softmax_ref(scores, n_keys);
-      float* out = attn_.data() + (static_cast<size_t>(t) * hp.n_head + h) * head_dim;
-      std::fill_n(out, head_dim, 0.0f);
-      for (int32_t j = 0; j < n_keys; ++j) {
-        const float* v = kv_.v(layer, j) + static_cast<size_t>(kvh) * head_dim;
-        const float p = scores[j];
-        for (int32_t d = 0; d < head_dim; ++d) out[d] += p * v[d];
-      }
-    }
-  });
+  matmul(w.output, xn_.data(), rows, logits_out, *pool_);
+  if (hp.final_softcap > 0.0f) softcap_ref(logits_out, static_cast<int64_t>(rows) * hp.n_vocab, hp.final_softcap);
 }
 
 }  // namespace herd

@@ -71,7 +71,9 @@ Status load_ffn(const WeightLoader& load, const std::string& p, const DecoderSpe
     HERD_ASSIGN_OR_RETURN(l->ffn_gate, load.matrix(p + "ffn_gate.weight", n_embd, n_ff));
     HERD_ASSIGN_OR_RETURN(l->ffn_up, load.matrix(p + "ffn_up.weight", n_embd, n_ff));
   }
-  if (hp.n_expert == 0) HERD_ASSIGN_OR_RETURN(l->ffn_down, load.matrix(p + "ffn_down.weight", n_ff, n_embd));
+  if (hp.n_expert == 0) {
+    HERD_ASSIGN_OR_RETURN(l->ffn_down, load.matrix(p + "ffn_down.weight", n_ff, n_embd));
+  }
   if (spec.post_norms) {
     HERD_ASSIGN_OR_RETURN(l->post_ffn_norm, load.vector(p + "post_ffw_norm.weight", n_embd));
   }
@@ -102,7 +104,9 @@ Status load_decoder(const GgufFile& file, const DecoderSpec& spec, Hparams* hp, 
     w->output = w->token_embd;
   }
   const int64_t n_freq = hp->n_rot / 2;
-  if (load.has("rope_freqs.weight")) HERD_ASSIGN_OR_RETURN(w->rope_freqs, load.vector("rope_freqs.weight", n_freq));
+  if (load.has("rope_freqs.weight")) {
+    HERD_ASSIGN_OR_RETURN(w->rope_freqs, load.vector("rope_freqs.weight", n_freq));
+  }
   if (hp->rope_longrope) {
     if (load.has("rope_factors_long.weight")) {
       HERD_ASSIGN_OR_RETURN(w->rope_factors_long, load.vector("rope_factors_long.weight", n_freq));

@@ -63,7 +63,8 @@ float fit_group(const float* x, uint8_t* L) {
 // Level indices of a group for the final scale d (1/d = 0 when d is 0).
 void assign_levels(const float* x, float d, uint8_t* L) {
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  for (int j = 0; j < kGroup; ++j) L[j] = static_cast<uint8_t>(nearest_level(kIQ4Values, id * x[j]));
+  for (int j = 0; j < kGroup; ++j)
+    L[j] = static_cast<uint8_t>(nearest_level(kIQ4Values, id * x[j]));
 }
 
 // Packs 32 level indices in Q4_0 nibble order.

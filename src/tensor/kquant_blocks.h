@@ -113,13 +113,20 @@ struct BlockIQ4_XS {
 };
 static_assert(sizeof(BlockIQ4_XS) == 136);
 
-template <> inline constexpr int kBlockElems<BlockQ2_K> = kQK_K;
-template <> inline constexpr int kBlockElems<BlockQ3_K> = kQK_K;
-template <> inline constexpr int kBlockElems<BlockQ4_K> = kQK_K;
-template <> inline constexpr int kBlockElems<BlockQ5_K> = kQK_K;
-template <> inline constexpr int kBlockElems<BlockQ6_K> = kQK_K;
-template <> inline constexpr int kBlockElems<BlockQ8_K> = kQK_K;
-template <> inline constexpr int kBlockElems<BlockIQ4_XS> = kQK_K;
+template <>
+inline constexpr int kBlockElems<BlockQ2_K> = kQK_K;
+template <>
+inline constexpr int kBlockElems<BlockQ3_K> = kQK_K;
+template <>
+inline constexpr int kBlockElems<BlockQ4_K> = kQK_K;
+template <>
+inline constexpr int kBlockElems<BlockQ5_K> = kQK_K;
+template <>
+inline constexpr int kBlockElems<BlockQ6_K> = kQK_K;
+template <>
+inline constexpr int kBlockElems<BlockQ8_K> = kQK_K;
+template <>
+inline constexpr int kBlockElems<BlockIQ4_XS> = kQK_K;
 
 // The 16 levels of IQ4_NL / IQ4_XS, denser near zero (the GGML codebook).
 inline constexpr int8_t kIQ4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,

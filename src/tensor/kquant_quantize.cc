@@ -27,7 +27,8 @@ void pack_planes2(const uint8_t* L, uint8_t* qs) {
 void pack_nibble_pairs(const uint8_t* L, uint8_t* qs) {
   for (int p = 0; p < 4; ++p) {
     for (int l = 0; l < 32; ++l) {
-      qs[32 * p + l] = static_cast<uint8_t>((L[64 * p + l] & 0x0f) | ((L[64 * p + 32 + l] & 0x0f) << 4));
+      qs[32 * p + l] =
+          static_cast<uint8_t>((L[64 * p + l] & 0x0f) | ((L[64 * p + 32 + l] & 0x0f) << 4));
     }
   }
 }
@@ -54,8 +55,8 @@ void quantize_scale_min32(const float* x, const ScaleMin32Params& p, Block* y, u
     float w[32];
     for (int l = 0; l < 32; ++l) w[l] = av_x + std::fabs(xs[l]);
     uint8_t aux[32];
-    scales[s] = fit_scale_min(32, p.nmax, xs, w, L + 32 * s, &mins[s], aux, p.rmin, 0.1f, p.nstep,
-                              false);
+    scales[s] =
+        fit_scale_min(32, p.nmax, xs, w, L + 32 * s, &mins[s], aux, p.rmin, 0.1f, p.nstep, false);
     if (scales[s] > max_scale) max_scale = scales[s];
     if (mins[s] > max_min) max_min = mins[s];
   }
@@ -87,7 +88,8 @@ void quantize_scale_min32(const float* x, const ScaleMin32Params& p, Block* y, u
     if (d == 0.0f) continue;
     const float dm = fp16_to_f32(y->dmin) * static_cast<float>(m);
     for (int l = 0; l < 32; ++l) {
-      L[32 * s + l] = static_cast<uint8_t>(clamp_int(round_to_int((x[32 * s + l] + dm) / d), 0, p.nmax));
+      L[32 * s + l] =
+          static_cast<uint8_t>(clamp_int(round_to_int((x[32 * s + l] + dm) / d), 0, p.nmax));
     }
   }
 }
@@ -105,7 +107,8 @@ void quantize_block(const float* x, BlockQ2_K* y) {
     float w[16];
     for (int l = 0; l < 16; ++l) w[l] = std::fabs(x[16 * s + l]);
     uint8_t aux[16];
-    scales[s] = fit_scale_min(16, 3, x + 16 * s, w, L + 16 * s, &mins[s], aux, -0.5f, 0.1f, 15, true);
+    scales[s] =
+        fit_scale_min(16, 3, x + 16 * s, w, L + 16 * s, &mins[s], aux, -0.5f, 0.1f, 15, true);
     if (scales[s] > max_scale) max_scale = scales[s];
     if (mins[s] > max_min) max_min = mins[s];
   }
@@ -114,7 +117,8 @@ void quantize_block(const float* x, BlockQ2_K* y) {
   // shift as GGML does them, so even a nonsensical negative code packs the same way).
   if (max_scale > 0.0f) {
     const float iscale = 15.0f / max_scale;
-    for (int s = 0; s < kSub; ++s) y->scales[s] = static_cast<uint8_t>(round_to_int(iscale * scales[s]));
+    for (int s = 0; s < kSub; ++s)
+      y->scales[s] = static_cast<uint8_t>(round_to_int(iscale * scales[s]));
     y->d = f32_to_fp16(max_scale / 15.0f);
   } else {
     for (int s = 0; s < kSub; ++s) y->scales[s] = 0;
@@ -123,7 +127,8 @@ void quantize_block(const float* x, BlockQ2_K* y) {
   if (max_min > 0.0f) {
     const float iscale = 15.0f / max_min;
     for (int s = 0; s < kSub; ++s) {
-      y->scales[s] |= static_cast<uint8_t>(round_to_int(iscale * mins[s]) << 4);
+      y->scales[s] |=
+          static_cast<uint8_t>(static_cast<unsigned>(round_to_int(iscale * mins[s])) << 4);
     }
     y->dmin = f32_to_fp16(max_min / 15.0f);
   } else {
@@ -252,8 +257,9 @@ void quantize_block(const float* x, BlockQ6_K* y) {
       const int8_t* c = L + 128 * h + l;
       y->ql[64 * h + l] = static_cast<uint8_t>((c[0] & 0x0f) | ((c[64] & 0x0f) << 4));
       y->ql[64 * h + 32 + l] = static_cast<uint8_t>((c[32] & 0x0f) | ((c[96] & 0x0f) << 4));
-      y->qh[32 * h + l] = static_cast<uint8_t>(((c[0] >> 4) & 3) | (((c[32] >> 4) & 3) << 2) |
-                                               (((c[64] >> 4) & 3) << 4) | (((c[96] >> 4) & 3) << 6));
+      y->qh[32 * h + l] =
+          static_cast<uint8_t>(((c[0] >> 4) & 3) | (((c[32] >> 4) & 3) << 2) |
+                               (((c[64] >> 4) & 3) << 4) | (((c[96] >> 4) & 3) << 6));
     }
   }
 }

@@ -9,9 +9,10 @@
 namespace herd {
 
 // True when the functions below handle `type`: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
-// Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_NL and IQ4_XS. Callers check this (and the row shape) first: the functions below abort
-// on a type without a reference, a negative n or an n that is not whole blocks, as
-// those are bugs in the caller, not in its input.
+// Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_NL and IQ4_XS. Callers check this
+// (and the row shape) first: the functions below abort on a type without a reference, a
+// negative n or an n that is not whole blocks (256 elements for the K-quants and IQ4_XS),
+// as those are bugs in the caller, not in its input.
 bool dtype_has_ref(DType type);
 
 // n must be a multiple of the type's block size (callers check shapes first). Rows may

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "base/status.h"
@@ -32,18 +33,32 @@ class BpePreTokenizer {
   BpePreTokenizer& operator=(BpePreTokenizer&&) noexcept;
   ~BpePreTokenizer();
 
-  // Appends the words of `text` in order; together they cover `text` exactly and none
-  // is empty. Ill-formed UTF-8 bytes are words of their own and never reach a regex.
-  // `scratch` is reused storage (may be empty); the words point into `text`.
-  void split(std::string_view text, std::vector<std::string_view>& words,
-             std::vector<std::string_view>& scratch) const;
+  // Storage reused across calls.
+  struct Scratch {
+    std::vector<std::string_view> a, b;
+  };
+
+  // Calls `on_word(std::string_view)` for the words of `text` in order; together they
+  // cover `text` exactly and none is empty. Ill-formed UTF-8 bytes are words of their
+  // own and never reach a regex. The words point into `text`.
+  template <typename F>
+  void for_each_word(std::string_view text, Scratch& scratch, F&& on_word) const {
+    split_impl(text, scratch, &on_word, [](void* f, std::string_view w) {
+      (*static_cast<std::remove_reference_t<F>*>(f))(w);
+    });
+  }
+
+  // for_each_word, appending the words to `words`.
+  void split(std::string_view text, std::vector<std::string_view>& words, Scratch& scratch) const {
+    for_each_word(text, scratch, [&](std::string_view w) { words.push_back(w); });
+  }
 
  private:
   struct Regex;
+  using WordFn = void (*)(void* ctx, std::string_view word);
   BpePreTokenizer() = default;
-  // Cuts every piece of `in` by `re`, appending the results to `out`.
-  static void split_by(const Regex& re, const std::vector<std::string_view>& in,
-                       std::vector<std::string_view>& out);
+  // All regexes but the last cut into scratch; the last one hands its words to `fn`.
+  void split_impl(std::string_view text, Scratch& scratch, void* ctx, WordFn fn) const;
 
   std::vector<std::unique_ptr<Regex>> regexes_;
 };

@@ -1,11 +1,15 @@
 #include "tokenizer/tokenizer.h"
 
-#include <list>
+#include <algorithm>
 #include <utility>
 
+#include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/spm_tokenizer.h"
+#include "tokenizer/wpm_tokenizer.h"
 
 namespace herd {
+
+Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::move(vocab)), special_(vocab_) {}
 
 Tokenizer::~Tokenizer() = default;
 
@@ -18,6 +22,8 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::create(Vocab vocab) {
   if (vocab.model() == "llama") {
     return std::unique_ptr<Tokenizer>(new SpmTokenizer(std::move(vocab)));
   }
+  if (vocab.model() == "gpt2") return BpeTokenizer::create(std::move(vocab));
+  if (vocab.model() == "bert") return WpmTokenizer::create(std::move(vocab));
   return unsupported("tokenizer model \"" + std::string(vocab.model()) + "\" is not supported yet");
 }
 
@@ -40,32 +46,53 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool render_special)
 
 std::vector<TextFragment> Tokenizer::split_special(std::string_view text,
                                                    bool parse_special) const {
-  std::list<TextFragment> frags;
-  if (!text.empty()) frags.push_back({-1, text});
-  // Each token in turn (longest text first) cuts every raw fragment where it occurs,
-  // so a longer token wins over a shorter one that overlaps it.
-  for (int32_t id : vocab_.special_tokens()) {
-    const TokenType type = vocab_.type(id);
-    if (!parse_special && type != TokenType::kUserDefined) continue;
-    const std::string_view needle = vocab_.text(id);
-    for (auto it = frags.begin(); it != frags.end(); ++it) {
-      if (it->token >= 0) continue;
-      std::string_view rest = it->text;
-      size_t pos = rest.find(needle);
-      if (pos == std::string_view::npos) continue;
-      // Replace the fragment by [before, token, before, token, ..., after].
-      it = frags.erase(it);
-      while (pos != std::string_view::npos) {
-        if (pos > 0) frags.insert(it, {-1, rest.substr(0, pos)});
-        frags.insert(it, {id, rest.substr(pos, needle.size())});
-        rest = rest.substr(pos + needle.size());
-        pos = rest.find(needle);
+  // All occurrences in one pass, then the token order decides who gets the overlaps.
+  struct Hit {
+    int32_t rank;  // index in vocab_.special_tokens(): the order tokens take their turn in
+    uint32_t pos;
+  };
+  const auto specials = vocab_.special_tokens();
+  std::vector<Hit> hits;
+  special_.for_each_match(text, [&](size_t pos, int32_t rank) {
+    if (!parse_special && vocab_.type(specials[rank]) != TokenType::kUserDefined) return;
+    hits.push_back({rank, static_cast<uint32_t>(pos)});
+  });
+  std::vector<TextFragment> out;
+  if (hits.empty()) {
+    if (!text.empty()) out.push_back({-1, text});
+    return out;
+  }
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.pos < b.pos;
+  });
+  std::vector<uint8_t> taken(text.size(), 0);
+  std::vector<Hit> accepted;
+  for (size_t i = 0; i < hits.size();) {
+    const int32_t rank = hits[i].rank;
+    const size_t len = vocab_.text(specials[rank]).size();
+    size_t last_end = 0;  // a token's own occurrences do not overlap either
+    for (; i < hits.size() && hits[i].rank == rank; ++i) {
+      const size_t pos = hits[i].pos;
+      if (pos < last_end) continue;
+      if (std::find(taken.begin() + pos, taken.begin() + pos + len, 1) != taken.begin() + pos + len) {
+        continue;
       }
-      if (!rest.empty()) frags.insert(it, {-1, rest});
-      --it;  // the last inserted fragment; the loop's ++it moves past it
+      std::fill(taken.begin() + pos, taken.begin() + pos + len, 1);
+      last_end = pos + len;
+      accepted.push_back(hits[i]);
     }
   }
-  return {frags.begin(), frags.end()};
+  std::sort(accepted.begin(), accepted.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
+  size_t at = 0;
+  for (const Hit& h : accepted) {
+    const int32_t id = specials[h.rank];
+    const size_t len = vocab_.text(id).size();
+    if (h.pos > at) out.push_back({-1, text.substr(at, h.pos - at)});
+    out.push_back({id, text.substr(h.pos, len)});
+    at = h.pos + len;
+  }
+  if (at < text.size()) out.push_back({-1, text.substr(at)});
+  return out;
 }
 
 }  // namespace herd

@@ -1,5 +1,6 @@
-// Text <-> token ids. Tokenizer is the interface; each tokenizer model (SPM in
-// spm_tokenizer.h; BPE, WPM, ... later) is one subclass chosen by tokenizer.ggml.model.
+// Text <-> token ids. Tokenizer is the interface; each tokenizer model is one subclass
+// chosen by tokenizer.ggml.model: "llama" SPM (spm_tokenizer.h), "gpt2" byte-level BPE
+// (bpe_tokenizer.h), "bert" WordPiece (wpm_tokenizer.h).
 // The parts every model shares live here: special-token splitting, whole-sequence
 // decoding and the end-of-generation test.
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "base/status.h"
 #include "gguf/gguf_file.h"
+#include "tokenizer/special_token_matcher.h"
 #include "tokenizer/vocab.h"
 
 namespace herd {
@@ -61,14 +63,16 @@ class Tokenizer {
   bool is_end_of_generation(int32_t id) const { return vocab_.is_end_of_generation(id); }
 
   // Splits `text` on the texts of special tokens: user-defined ones always, control and
-  // unknown ones only when parse_special. Longer token texts are matched first; raw
-  // fragments are never empty.
+  // unknown ones only when parse_special. As llama.cpp does, each token in the order of
+  // Vocab::special_tokens() (longest text first) takes its non-overlapping occurrences,
+  // leftmost first, in the text no earlier token took. Raw fragments are never empty.
   std::vector<TextFragment> split_special(std::string_view text, bool parse_special) const;
 
  protected:
-  explicit Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {}
+  explicit Tokenizer(Vocab vocab);
 
   Vocab vocab_;
+  SpecialTokenMatcher special_;  // over vocab_.special_tokens()
 };
 
 }  // namespace herd

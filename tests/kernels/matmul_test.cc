@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "kernels/kernel_table.h"
 #include "tensor/dtype.h"
 #include "tensor/quant_ref.h"
 
@@ -179,11 +180,66 @@ TEST(MatmulTest, F16WeightsAreRoundedNotCopied) {
   EXPECT_GT(differing, 100);
 }
 
-TEST(MatmulTest, QuantizedWeightsMatchTheirDequantizedRows) {
-  for (DType type : {DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0}) {
-    const TestWeights t = make_weights(type, 11, 64, 55);
-    expect_matches_reference(t, 3, 2, 66);
+TEST(MatmulTest, BF16WeightsMatchTheirDequantizedRows) {
+  const TestWeights t = make_weights(DType::kBF16, 11, 64, 55);
+  expect_matches_reference(t, 3, 2, 66);
+}
+
+// Quantized weights multiply activations quantized to vec_dot_type (as the reference
+// engine does): matmul must equal vec_dot_ref on those rows, up to float summation order.
+void expect_matches_vec_dot(DType type, int64_t n_rows, int64_t n_cols, int64_t n_tokens, int n_threads) {
+  const TestWeights t = make_weights(type, n_rows, n_cols, 55);
+  const std::vector<float> x = random_vec(static_cast<size_t>(n_tokens * n_cols), 66, -2.0f, 2.0f);
+  std::vector<float> y(static_cast<size_t>(n_tokens * n_rows), NAN);
+  ThreadPool pool(n_threads);
+  matmul(t.matrix(), x.data(), n_tokens, y.data(), pool);
+  const DType at = vec_dot_type(type);
+  const size_t ab = static_cast<size_t>(*dtype_row_bytes(at, static_cast<uint64_t>(n_cols)));
+  std::vector<uint8_t> act(ab);
+  for (int64_t tok = 0; tok < n_tokens; ++tok) {
+    quantize_row_ref(at, x.data() + tok * n_cols, act.data(), n_cols);
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const uint8_t* row = t.storage.data() + t.offset + static_cast<size_t>(r) * t.row_bytes;
+      const float want = vec_dot_ref(type, row, act.data(), n_cols);
+      double mag = 0.0;
+      for (int64_t c = 0; c < n_cols; ++c) {
+        mag += std::fabs(t.values[static_cast<size_t>(r * n_cols + c)] * x[static_cast<size_t>(tok * n_cols + c)]);
+      }
+      const float got = y[static_cast<size_t>(tok * n_rows + r)];
+      ASSERT_NEAR(got, want, static_cast<double>(n_cols + 8) * 0x1p-24 * mag * 1.1 + 1e-6)
+          << dtype_name(type) << " token " << tok << " row " << r;
+      // And the activation rounding itself stays small next to the exact product.
+      double exact = 0.0;
+      for (int64_t c = 0; c < n_cols; ++c) {
+        exact += t.values[static_cast<size_t>(r * n_cols + c)] * x[static_cast<size_t>(tok * n_cols + c)];
+      }
+      ASSERT_NEAR(got, exact, 0.02 * mag) << dtype_name(type) << " token " << tok << " row " << r;
+    }
   }
+}
+
+TEST(MatmulTest, QuantizedWeightsMatchVecDotOfQuantizedActivations) {
+  for (KernelVariant v : supported_variants()) {
+    ASSERT_TRUE(select_kernels(v));
+    for (DType type : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0}) {
+      expect_matches_vec_dot(type, 11, 64, 3, 2);
+      expect_matches_vec_dot(type, 37, 256, 9, 3);
+      expect_matches_vec_dot(type, 5, 32, 1, 1);
+    }
+  }
+  select_kernels(best_kernel_variant());
+}
+
+TEST(MatmulTest, FloatWeightsInEveryVariant) {
+  for (KernelVariant v : supported_variants()) {
+    ASSERT_TRUE(select_kernels(v));
+    for (DType type : {DType::kF32, DType::kF16, DType::kBF16}) {
+      for (int64_t n_tokens : {1, 5, 17}) {
+        expect_matches_reference(make_weights(type, 23, 72, 7), n_tokens, 2, 8);
+      }
+    }
+  }
+  select_kernels(best_kernel_variant());
 }
 
 TEST(MatmulTest, KnownProduct) {

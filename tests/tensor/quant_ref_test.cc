@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -9,6 +10,8 @@
 
 #include "quant_test_util.h"
 #include "tensor/half.h"
+#include "tensor/iq4_ref.h"
+#include "tensor/kquant_ref.h"
 #include "tensor/quant_block_ref.h"
 
 namespace herd {
@@ -17,6 +20,7 @@ namespace {
 using testing::block_at;
 using testing::dequantize;
 using testing::gaussian_row;
+using testing::kKRefTypes;
 using testing::kRefTypes;
 using testing::quantize;
 using testing::row_bytes;
@@ -28,9 +32,10 @@ bool has_offset(DType type) { return type == DType::kQ4_1 || type == DType::kQ5_
 
 TEST(QuantRefTest, WhichTypesHaveAReference) {
   for (DType type : kRefTypes) EXPECT_TRUE(dtype_has_ref(type)) << dtype_name(type);
-  for (DType type :
-       {DType::kQ2_K, DType::kQ4_K, DType::kQ6_K, DType::kQ8_K, DType::kIQ4_NL, DType::kIQ2_XXS,
-        DType::kTQ1_0, DType::kMXFP4, DType::kI8, DType::kI32, DType::kF64}) {
+  for (DType type : kKRefTypes) EXPECT_TRUE(dtype_has_ref(type)) << dtype_name(type);
+  for (DType type : {DType::kIQ2_XXS, DType::kIQ2_XS, DType::kIQ2_S, DType::kIQ3_XXS, DType::kIQ3_S,
+                     DType::kIQ1_S, DType::kIQ1_M, DType::kTQ1_0, DType::kTQ2_0, DType::kMXFP4,
+                     DType::kI8, DType::kI32, DType::kF64}) {
     EXPECT_FALSE(dtype_has_ref(type)) << dtype_name(type);
   }
 }
@@ -46,6 +51,22 @@ TEST(QuantRefTest, BlockStructsMatchTheDTypeTable) {
     EXPECT_EQ(dtype_info(c.type).block_bytes, c.bytes) << dtype_name(c.type);
     EXPECT_EQ(dtype_info(c.type).block_size, static_cast<uint32_t>(kQK)) << dtype_name(c.type);
   }
+  const struct {
+    DType type;
+    size_t bytes;
+    int elems;
+  } k_cases[] = {{DType::kQ2_K, sizeof(BlockQ2_K), kBlockElems<BlockQ2_K>},
+                 {DType::kQ3_K, sizeof(BlockQ3_K), kBlockElems<BlockQ3_K>},
+                 {DType::kQ4_K, sizeof(BlockQ4_K), kBlockElems<BlockQ4_K>},
+                 {DType::kQ5_K, sizeof(BlockQ5_K), kBlockElems<BlockQ5_K>},
+                 {DType::kQ6_K, sizeof(BlockQ6_K), kBlockElems<BlockQ6_K>},
+                 {DType::kQ8_K, sizeof(BlockQ8_K), kBlockElems<BlockQ8_K>},
+                 {DType::kIQ4_NL, sizeof(BlockIQ4_NL), kBlockElems<BlockIQ4_NL>},
+                 {DType::kIQ4_XS, sizeof(BlockIQ4_XS), kBlockElems<BlockIQ4_XS>}};
+  for (const auto& c : k_cases) {
+    EXPECT_EQ(dtype_info(c.type).block_bytes, c.bytes) << dtype_name(c.type);
+    EXPECT_EQ(dtype_info(c.type).block_size, static_cast<uint32_t>(c.elems)) << dtype_name(c.type);
+  }
 }
 
 TEST(QuantRefTest, VecDotTypes) {
@@ -58,7 +79,13 @@ TEST(QuantRefTest, VecDotTypes) {
   EXPECT_EQ(vec_dot_type(DType::kF16), DType::kF16);
   EXPECT_EQ(vec_dot_type(DType::kBF16), DType::kBF16);
   EXPECT_EQ(vec_dot_type(DType::kF32), DType::kF32);
+  EXPECT_EQ(vec_dot_type(DType::kIQ4_NL), DType::kQ8_0);
+  for (DType type : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K,
+                     DType::kQ8_K, DType::kIQ4_XS}) {
+    EXPECT_EQ(vec_dot_type(type), DType::kQ8_K) << dtype_name(type);
+  }
   for (DType type : kRefTypes) EXPECT_TRUE(dtype_has_ref(vec_dot_type(type)));
+  for (DType type : kKRefTypes) EXPECT_TRUE(dtype_has_ref(vec_dot_type(type)));
 }
 
 TEST(QuantRefTest, FloatRowsConvertPerElement) {
@@ -101,10 +128,42 @@ TEST(QuantRefTest, QuantizedRowIsItsBlocks) {
   expect_row_is_blocks<BlockQ5_1>(DType::kQ5_1, x);
   expect_row_is_blocks<BlockQ8_0>(DType::kQ8_0, x);
   expect_row_is_blocks<BlockQ8_1>(DType::kQ8_1, x);
+  expect_row_is_blocks<BlockIQ4_NL>(DType::kIQ4_NL, x);
+}
+
+template <typename Block>
+void expect_k_row_is_blocks(DType type, const std::vector<float>& x) {
+  constexpr int kElems = kBlockElems<Block>;
+  const std::vector<uint8_t> q = quantize(type, x);
+  ASSERT_EQ(q.size(), x.size() / kElems * sizeof(Block));
+  for (size_t i = 0; i < x.size() / kElems; ++i) {
+    Block b;
+    quantize_block(x.data() + i * kElems, &b);
+    ASSERT_EQ(std::memcmp(q.data() + i * sizeof(Block), &b, sizeof(Block)), 0)
+        << dtype_name(type) << " block " << i;
+    float y[kElems];
+    dequantize_block(b, y);
+    const std::vector<float> row = dequantize(type, q, static_cast<int64_t>(x.size()));
+    ASSERT_EQ(std::memcmp(row.data() + i * kElems, y, sizeof(y)), 0) << dtype_name(type);
+  }
+}
+
+TEST(QuantRefTest, KQuantRowIsItsBlocks) {
+  const std::vector<float> x = gaussian_row(3 * 256, 7);
+  expect_k_row_is_blocks<BlockQ2_K>(DType::kQ2_K, x);
+  expect_k_row_is_blocks<BlockQ3_K>(DType::kQ3_K, x);
+  expect_k_row_is_blocks<BlockQ4_K>(DType::kQ4_K, x);
+  expect_k_row_is_blocks<BlockQ5_K>(DType::kQ5_K, x);
+  expect_k_row_is_blocks<BlockQ6_K>(DType::kQ6_K, x);
+  expect_k_row_is_blocks<BlockQ8_K>(DType::kQ8_K, x);
+  expect_k_row_is_blocks<BlockIQ4_NL>(DType::kIQ4_NL, x);
+  expect_k_row_is_blocks<BlockIQ4_XS>(DType::kIQ4_XS, x);
 }
 
 TEST(QuantRefTest, EmptyRows) {
-  for (DType type : kRefTypes) {
+  std::vector<DType> types(std::begin(kRefTypes), std::end(kRefTypes));
+  types.insert(types.end(), std::begin(kKRefTypes), std::end(kKRefTypes));
+  for (DType type : types) {
     quantize_row_ref(type, nullptr, nullptr, 0);
     dequantize_row_ref(type, nullptr, nullptr, 0);
     EXPECT_EQ(dot_f32_ref(type, nullptr, nullptr, 0), 0.0f);
@@ -114,9 +173,11 @@ TEST(QuantRefTest, EmptyRows) {
 
 // Rows in mapped files and byte buffers may start anywhere.
 TEST(QuantRefTest, UnalignedRowsGiveTheSameResults) {
-  constexpr int64_t n = 4 * kQK;
+  constexpr int64_t n = 512;
   const std::vector<float> x = gaussian_row(n, 8);
-  for (DType type : kRefTypes) {
+  std::vector<DType> types(std::begin(kRefTypes), std::end(kRefTypes));
+  types.insert(types.end(), std::begin(kKRefTypes), std::end(kKRefTypes));
+  for (DType type : types) {
     const size_t bytes = row_bytes(type, n);
     const std::vector<uint8_t> q = quantize(type, x);
     std::vector<uint8_t> odd(bytes + 3);
@@ -142,10 +203,12 @@ TEST(QuantRefTest, UnalignedRowsGiveTheSameResults) {
 // dot_f32_ref is a float dot product of the dequantized row: within the classic bound
 // for recursive float summation, (n + 1) u sum|w x|, of the exact (double) value.
 TEST(QuantRefTest, DotF32MatchesDequantizedDot) {
-  for (int64_t n : {int64_t{32}, int64_t{4096}}) {
+  std::vector<DType> types(std::begin(kRefTypes), std::end(kRefTypes));
+  types.insert(types.end(), std::begin(kKRefTypes), std::end(kKRefTypes));
+  for (int64_t n : {int64_t{256}, int64_t{4096}}) {
     const std::vector<float> w = gaussian_row(n, 21);
     const std::vector<float> x = gaussian_row(n, 22);
-    for (DType type : kRefTypes) {
+    for (DType type : types) {
       const std::vector<uint8_t> q = quantize(type, w);
       const std::vector<float> wd = dequantize(type, q, n);
       double exact = 0, mag = 0;
@@ -260,13 +323,42 @@ TEST(QuantRefTest, VecDotApproximatesFloatDot) {
   }
 }
 
+// The same for the K-quant and IQ4 types, whose exact per-block bound (mins that cancel
+// inside each element) is checked in kquant_ref_test / iq4_ref_test; here a loose
+// float-rounding allowance of 1e-5 * max|w| * sum|a| is enough to see the layouts agree.
+TEST(QuantRefTest, KQuantVecDotApproximatesFloatDot) {
+  constexpr int64_t n = 2048;
+  for (uint32_t seed = 0; seed < 4; ++seed) {
+    const std::vector<float> w = gaussian_row(n, 33 + seed);
+    const std::vector<float> x = gaussian_row(n, 43 + seed, 2.0f);
+    for (DType type : kKRefTypes) {
+      const DType at = vec_dot_type(type);
+      const std::vector<uint8_t> wq = quantize(type, w);
+      const std::vector<uint8_t> aq = quantize(at, x);
+      const std::vector<float> wd = dequantize(type, wq, n);
+      const std::vector<float> ad = dequantize(at, aq, n);
+      double act_err = 0, wmax = 0, asum = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        act_err += std::fabs(static_cast<double>(wd[i]) * (ad[i] - x[i]));
+        wmax = std::max(wmax, std::fabs(static_cast<double>(wd[i])));
+        asum += std::fabs(ad[i]);
+      }
+      const double f32 = dot_f32_ref(type, wq.data(), x.data(), n);
+      const double got = vec_dot_ref(type, wq.data(), aq.data(), n);
+      EXPECT_NEAR(got, f32, act_err + 1e-5 * wmax * asum) << dtype_name(type) << " " << seed;
+    }
+  }
+}
+
 TEST(QuantRefDeathTest, TypesWithoutReferenceAbort) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   std::vector<uint8_t> row(1024);
   std::vector<float> out(256);
-  EXPECT_DEATH(dequantize_row_ref(DType::kQ4_K, row.data(), out.data(), 256), "no reference");
-  EXPECT_DEATH(dot_f32_ref(DType::kIQ4_NL, row.data(), out.data(), 32), "IQ4_NL");
+  EXPECT_DEATH(dequantize_row_ref(DType::kIQ2_XXS, row.data(), out.data(), 256), "no reference");
+  EXPECT_DEATH(dot_f32_ref(DType::kIQ3_S, row.data(), out.data(), 256), "IQ3_S");
   EXPECT_DEATH(quantize_row_ref(DType::kQ8_0, out.data(), row.data(), 31), "n=31");
+  // 32 elements are a whole IQ4_NL block but not a whole Q4_K super-block.
+  EXPECT_DEATH(quantize_row_ref(DType::kQ4_K, out.data(), row.data(), 32), "n=32");
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <list>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../gguf/gguf_test_builder.h"
@@ -23,13 +26,39 @@ TEST(Tokenizer, FromGgufPicksSpmForLlama) {
   EXPECT_EQ(tok->vocab().n_tokens(), 512);
 }
 
-TEST(Tokenizer, OtherModelsAreUnsupportedForNow) {
-  const GgufFile* file = shared_gguf("vocab/ggml-vocab-gpt-2.gguf");
-  ASSERT_NE(file, nullptr);
-  Result<std::unique_ptr<Tokenizer>> t = Tokenizer::from_gguf(*file);
+TEST(Tokenizer, FromGgufPicksBpeForGpt2AndWpmForBert) {
+  const Tokenizer* bpe = shared_tokenizer("vocab/ggml-vocab-gpt-2.gguf");
+  ASSERT_NE(bpe, nullptr);
+  EXPECT_EQ(bpe->vocab().model(), "gpt2");
+  EXPECT_EQ(bpe->encode("Hello world", false, false), (std::vector<int32_t>{15496, 995}));
+  const Tokenizer* wpm = shared_tokenizer("vocab/ggml-vocab-bert-bge.gguf");
+  ASSERT_NE(wpm, nullptr);
+  EXPECT_EQ(wpm->vocab().model(), "bert");
+}
+
+TEST(Tokenizer, OtherModelsAreUnsupported) {
+  VocabParams p;
+  p.model = "rwkv";
+  p.tokens = {"a", "b"};
+  Result<Vocab> v = Vocab::create(std::move(p));
+  ASSERT_TRUE(v.ok());
+  Result<std::unique_ptr<Tokenizer>> t = Tokenizer::create(std::move(v).value());
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(t.status().message().find("gpt2"), std::string::npos);
+  EXPECT_NE(t.status().message().find("rwkv"), std::string::npos);
+}
+
+TEST(Tokenizer, UnknownBpePreTokenizerIsUnsupported) {
+  VocabParams p;
+  p.model = "gpt2";
+  p.pre = "no-such-family";
+  p.tokens = {"a", "b"};
+  Result<Vocab> v = Vocab::create(std::move(p));
+  ASSERT_TRUE(v.ok());
+  Result<std::unique_ptr<Tokenizer>> t = Tokenizer::create(std::move(v).value());
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(t.status().message().find("no-such-family"), std::string::npos);
 }
 
 TEST(Tokenizer, FromGgufWithoutTokenizerIsAnError) {
@@ -109,6 +138,67 @@ TEST(Tokenizer, SplitSpecial) {
   EXPECT_EQ(fragments(*tok, "[u][u]", false), (F{{6, "[u]"}, {6, "[u]"}}));
   EXPECT_EQ(fragments(*tok, "<unk>", true), (F{{0, "<unk>"}}));
   EXPECT_EQ(fragments(*tok, "<unk>", false), (F{{-1, "<unk>"}}));
+}
+
+// The plain definition split_special must agree with: each token in turn (the order of
+// Vocab::special_tokens()) cuts every raw fragment at each occurrence, leftmost first.
+std::vector<std::pair<int32_t, std::string>> reference_split(const Tokenizer& tok,
+                                                             std::string_view text,
+                                                             bool parse_special) {
+  std::list<std::pair<int32_t, std::string>> frags;
+  if (!text.empty()) frags.emplace_back(-1, std::string(text));
+  for (int32_t id : tok.vocab().special_tokens()) {
+    if (!parse_special && tok.vocab().type(id) != TokenType::kUserDefined) continue;
+    const std::string needle(tok.vocab().text(id));
+    for (auto it = frags.begin(); it != frags.end();) {
+      if (it->first >= 0 || it->second.find(needle) == std::string::npos) {
+        ++it;
+        continue;
+      }
+      std::string rest = it->second;
+      it = frags.erase(it);
+      for (size_t pos = rest.find(needle); pos != std::string::npos; pos = rest.find(needle)) {
+        if (pos > 0) frags.insert(it, {-1, rest.substr(0, pos)});
+        frags.insert(it, {id, needle});
+        rest = rest.substr(pos + needle.size());
+      }
+      if (!rest.empty()) frags.insert(it, {-1, rest});
+    }
+  }
+  return {frags.begin(), frags.end()};
+}
+
+TEST(Tokenizer, SplitSpecialMatchesReferenceOnRandomText) {
+  VocabParams p = small_spm_params(
+      {{"ab", 0}, {"abc", 0}, {"bca", 0}, {"b", 0}, {"cc", 0}, {"abcab", 0}, {"x", 0}}, false);
+  p.types[3] = TokenType::kUserDefined;  // ab
+  p.types[4] = TokenType::kControl;      // abc
+  p.types[5] = TokenType::kUserDefined;  // bca
+  p.types[6] = TokenType::kControl;      // b
+  p.types[7] = TokenType::kUserDefined;  // cc
+  p.types[8] = TokenType::kControl;      // abcab
+  auto tok = make_tokenizer(p);
+  ASSERT_NE(tok, nullptr);
+  std::mt19937 rng(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 16);
+    for (int i = 0; i < n; ++i) text += "abcx<"[rng() % 5];
+    for (bool parse : {false, true}) {
+      EXPECT_EQ(fragments(*tok, text, parse), reference_split(*tok, text, parse))
+          << text << " parse_special=" << parse;
+    }
+  }
+}
+
+TEST(Tokenizer, SplitSpecialWithManyUserDefinedTokens) {
+  // DeepSeek's vocab has 2398 user-defined tokens; splitting must not scan per token.
+  const Tokenizer* tok = shared_tokenizer("vocab/ggml-vocab-deepseek-llm.gguf");
+  ASSERT_NE(tok, nullptr);
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "d\xC3\xA9j\xC3\xA0 vu <\xEF\xBD\x9C> ";
+  EXPECT_EQ(fragments(*tok, text, true), reference_split(*tok, text, true));
+  EXPECT_EQ(fragments(*tok, text, false), reference_split(*tok, text, false));
 }
 
 TEST(Tokenizer, AddSpecialFollowsVocab) {

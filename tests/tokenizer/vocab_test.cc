@@ -294,5 +294,49 @@ TEST(Vocab, TokenTypeNames) {
   EXPECT_EQ(token_type_name(static_cast<TokenType>(42)), "?");
 }
 
+TEST(Vocab, Gpt2BpeReadsMerges) {
+  const GgufFile* file = shared_gguf("vocab/ggml-vocab-gpt-2.gguf");
+  ASSERT_NE(file, nullptr);
+  Result<Vocab> r = Vocab::from_gguf(*file);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->model(), "gpt2");
+  EXPECT_EQ(r->pre(), "gpt-2");
+  ASSERT_EQ(r->merges().size(), 50000u);
+  EXPECT_EQ(r->merges()[0], "\xC4\xA0 t");  // "Ġ t"
+  EXPECT_EQ(r->bos_id(), 50256);
+  EXPECT_FALSE(r->add_bos());
+  EXPECT_FALSE(r->add_space_prefix());
+}
+
+TEST(Vocab, BpeAddBosDefaultsByPreTokenizer) {
+  // llama-bpe has no add_bos_token key; llama.cpp adds BOS for Llama 3 by default.
+  Result<Vocab> llama3 = Vocab::from_gguf(*shared_gguf("vocab/ggml-vocab-llama-bpe.gguf"));
+  ASSERT_TRUE(llama3.ok());
+  EXPECT_TRUE(llama3->add_bos());
+  EXPECT_EQ(llama3->bos_id(), 128000);
+  EXPECT_EQ(llama3->eot_id(), 128009);  // <|eot_id|>, found by its text
+  // qwen2 says add_bos_token = false.
+  Result<Vocab> qwen2 = Vocab::from_gguf(*shared_gguf("vocab/ggml-vocab-qwen2.gguf"));
+  ASSERT_TRUE(qwen2.ok());
+  EXPECT_FALSE(qwen2->add_bos());
+  // deepseek-coder says add_bos_token = true.
+  Result<Vocab> coder = Vocab::from_gguf(*shared_gguf("vocab/ggml-vocab-deepseek-coder.gguf"));
+  ASSERT_TRUE(coder.ok());
+  EXPECT_TRUE(coder->add_bos());
+}
+
+TEST(Vocab, BertUsesClsAndSep) {
+  Result<Vocab> r = Vocab::from_gguf(*shared_gguf("vocab/ggml-vocab-bert-bge.gguf"));
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->model(), "bert");
+  EXPECT_EQ(r->bos_id(), 101);  // [CLS]
+  EXPECT_EQ(r->eos_id(), 102);  // [SEP]
+  EXPECT_EQ(r->unk_id(), 100);
+  EXPECT_TRUE(r->add_bos());
+  EXPECT_TRUE(r->add_eos());
+  EXPECT_TRUE(r->add_space_prefix());
+  EXPECT_TRUE(r->merges().empty());
+}
+
 }  // namespace
 }  // namespace herd

@@ -1,0 +1,221 @@
+#include "tokenizer/bpe_tokenizer.h"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "tokenizer/byte_level.h"
+
+namespace herd {
+namespace {
+
+constexpr int32_t kNoRank = std::numeric_limits<int32_t>::max();
+constexpr int32_t kDead = -2;  // a symbol merged into its left neighbour
+
+// A candidate merge in the priority queue of a long word.
+struct Candidate {
+  int32_t rank;
+  int32_t left;  // symbol index
+  int32_t left_id;
+  int32_t right_id;
+  int32_t merged_id;
+};
+
+// Heap order: the top is the lowest rank, then the leftmost.
+bool after(const Candidate& a, const Candidate& b) {
+  if (a.rank != b.rank) return a.rank > b.rank;
+  return a.left > b.left;
+}
+
+// "<0xXX>" -> the byte, or -1.
+int parse_byte_token(std::string_view text) {
+  if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return -1;
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  const int hi = hex(text[3]);
+  const int lo = hex(text[4]);
+  return hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
+}
+
+}  // namespace
+
+struct BpeTokenizer::Scratch {
+  BpePreTokenizer::Scratch pre;
+  std::vector<int32_t> ids;     // the word's symbols, as token ids
+  std::vector<int32_t> ranks;   // short words: rank of (ids[i], ids[i + 1]), kNoRank if none
+  std::vector<int32_t> merged;  // short words: what that pair becomes
+  std::vector<int32_t> next;    // long words: linked list of live symbols
+  std::vector<int32_t> prev;
+  std::vector<Candidate> heap;  // long words
+};
+
+Result<std::unique_ptr<Tokenizer>> BpeTokenizer::create(Vocab vocab) {
+  HERD_ASSIGN_OR_RETURN(BpePreConfig config, bpe_pre_config(vocab.pre()));
+  HERD_ASSIGN_OR_RETURN(BpePreTokenizer pre, BpePreTokenizer::create(config.patterns));
+  return std::unique_ptr<Tokenizer>(
+      new BpeTokenizer(std::move(vocab), std::move(pre), config.ignore_merges));
+}
+
+BpeTokenizer::BpeTokenizer(Vocab vocab, BpePreTokenizer pre, bool ignore_merges)
+    : Tokenizer(std::move(vocab)), pre_(std::move(pre)), ignore_merges_(ignore_merges) {
+  merges_ = BpeMergeTable::build(vocab_);
+  if (ignore_merges_) whole_words_ = TokenBytesIndex::build(vocab_);
+  std::string s;
+  for (int b = 0; b < 256; ++b) {
+    s.clear();
+    append_utf8(byte_to_codepoint(static_cast<uint8_t>(b)), s);
+    const std::optional<int32_t> id = vocab_.find(s);
+    byte_ids_[b] = id ? *id : -1;
+  }
+}
+
+std::vector<int32_t> BpeTokenizer::encode(std::string_view text, bool add_special,
+                                          bool parse_special) const {
+  std::vector<int32_t> out;
+  out.reserve(text.size() / 3 + 4);
+  if (add_special && vocab_.add_bos()) out.push_back(vocab_.bos_id());
+  for (const TextFragment& frag : split_special(text, parse_special)) {
+    if (frag.token >= 0) {
+      out.push_back(frag.token);
+    } else {
+      encode_fragment(frag.text, out);
+    }
+  }
+  if (add_special && vocab_.add_eos()) out.push_back(vocab_.eos_id());
+  return out;
+}
+
+void BpeTokenizer::encode_fragment(std::string_view text, std::vector<int32_t>& out) const {
+  Scratch s;
+  pre_.for_each_word(text, s.pre, [&](std::string_view word) { encode_word(word, s, out); });
+}
+
+void BpeTokenizer::emit(int32_t id, std::vector<int32_t>& out) const {
+  if (id >= 0) {
+    out.push_back(id);
+  } else if (vocab_.unk_id() >= 0) {
+    out.push_back(vocab_.unk_id());
+  }
+  // A byte the vocab cannot spell, with no unknown token, is dropped (as llama.cpp does).
+}
+
+void BpeTokenizer::encode_word(std::string_view word, Scratch& s, std::vector<int32_t>& out) const {
+  if (word.size() == 1) {
+    emit(byte_ids_[static_cast<uint8_t>(word[0])], out);
+    return;
+  }
+  if (ignore_merges_) {
+    const int32_t id = whole_words_.find(word);
+    if (id >= 0) {
+      out.push_back(id);
+      return;
+    }
+  }
+  s.ids.clear();
+  for (char c : word) s.ids.push_back(byte_ids_[static_cast<uint8_t>(c)]);
+  if (word.size() <= kShortWord) {
+    merge_short(s, out);
+  } else {
+    merge_long(s, out);
+  }
+}
+
+void BpeTokenizer::merge_short(Scratch& s, std::vector<int32_t>& out) const {
+  std::vector<int32_t>& ids = s.ids;
+  std::vector<int32_t>& ranks = s.ranks;
+  std::vector<int32_t>& merged = s.merged;
+  size_t n = ids.size();
+  ranks.resize(n - 1);
+  merged.resize(n - 1);
+  auto look = [&](size_t i) {
+    const BpeMergeTable::Merge m = merges_.find(ids[i], ids[i + 1]);
+    ranks[i] = m.rank >= 0 ? m.rank : kNoRank;
+    merged[i] = m.id;
+  };
+  for (size_t i = 0; i + 1 < n; ++i) look(i);
+  while (n > 1) {
+    size_t best = 0;
+    for (size_t i = 1; i + 1 < n; ++i) {
+      if (ranks[i] < ranks[best]) best = i;
+    }
+    if (ranks[best] == kNoRank) break;
+    ids[best] = merged[best];
+    // Drop symbol best + 1 and pair `best`; the pairs on both sides of the new symbol change.
+    std::copy(ids.begin() + best + 2, ids.begin() + n, ids.begin() + best + 1);
+    std::copy(ranks.begin() + best + 1, ranks.begin() + (n - 1), ranks.begin() + best);
+    std::copy(merged.begin() + best + 1, merged.begin() + (n - 1), merged.begin() + best);
+    --n;
+    if (best + 1 < n) look(best);
+    if (best > 0) look(best - 1);
+  }
+  for (size_t i = 0; i < n; ++i) emit(ids[i], out);
+}
+
+void BpeTokenizer::merge_long(Scratch& s, std::vector<int32_t>& out) const {
+  std::vector<int32_t>& ids = s.ids;
+  const auto n = static_cast<int32_t>(ids.size());
+  s.next.resize(n);
+  s.prev.resize(n);
+  for (int32_t i = 0; i < n; ++i) {
+    s.prev[i] = i - 1;
+    s.next[i] = i + 1 < n ? i + 1 : -1;
+  }
+  std::vector<Candidate>& heap = s.heap;
+  heap.clear();
+  auto push = [&](int32_t left, int32_t right) {
+    if (left < 0 || right < 0) return;
+    const BpeMergeTable::Merge m = merges_.find(ids[left], ids[right]);
+    if (m.rank < 0) return;
+    heap.push_back({m.rank, left, ids[left], ids[right], m.id});
+    std::push_heap(heap.begin(), heap.end(), after);
+  };
+  for (int32_t i = 0; i + 1 < n; ++i) push(i, i + 1);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    const Candidate c = heap.back();
+    heap.pop_back();
+    const int32_t right = s.next[c.left];
+    // Stale when either symbol has changed since the candidate was queued.
+    if (ids[c.left] != c.left_id || right < 0 || ids[right] != c.right_id) continue;
+    ids[c.left] = c.merged_id;
+    ids[right] = kDead;
+    s.next[c.left] = s.next[right];
+    if (s.next[right] >= 0) s.prev[s.next[right]] = c.left;
+    push(s.prev[c.left], c.left);
+    push(c.left, s.next[c.left]);
+  }
+  for (int32_t i = 0; i >= 0; i = s.next[i]) emit(ids[i], out);
+}
+
+std::string BpeTokenizer::token_to_piece(int32_t id, bool render_special) const {
+  if (!vocab_.valid_id(id)) return {};
+  const std::string_view text = vocab_.text(id);
+  switch (vocab_.type(id)) {
+    case TokenType::kControl:
+    case TokenType::kUnknown:
+      return render_special ? std::string(text) : std::string();
+    case TokenType::kUnused:
+      return {};
+    case TokenType::kUserDefined:
+      return std::string(text);
+    case TokenType::kByte: {
+      const int b = parse_byte_token(text);
+      if (b >= 0) return std::string(1, static_cast<char>(b));
+      break;
+    }
+    case TokenType::kNormal:
+    case TokenType::kUndefined:
+      break;
+  }
+  std::string piece;
+  piece.reserve(text.size());
+  byte_level_decode(text, piece);
+  return piece;
+}
+
+}  // namespace herd

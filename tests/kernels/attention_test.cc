@@ -1,0 +1,131 @@
+#include "kernels/attention.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/kernel_table.h"
+
+namespace herd {
+namespace {
+
+std::vector<float> random_vec(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// A cache of n_pos interleaved rows (n_kv_heads heads of head_dim floats), K and V.
+struct Cache {
+  int32_t head_dim;
+  int32_t n_kv_heads;
+  std::vector<float> k, v;
+  int64_t stride() const { return static_cast<int64_t>(n_kv_heads) * head_dim; }
+  AttentionSpan span(int32_t kv_head, int64_t first, int64_t n_keys, float scale, float cap) const {
+    AttentionSpan s;
+    s.k = k.data() + kv_head * head_dim;
+    s.k_stride = stride();
+    s.v = v.data() + kv_head * head_dim;
+    s.v_stride = stride();
+    s.first = first;
+    s.n_keys = n_keys;
+    s.head_dim = head_dim;
+    s.scale = scale;
+    s.soft_cap = cap;
+    return s;
+  }
+};
+
+Cache make_cache(int32_t head_dim, int32_t n_kv_heads, int64_t n_pos, uint32_t seed) {
+  Cache c{head_dim, n_kv_heads, {}, {}};
+  c.k = random_vec(static_cast<size_t>(n_pos * c.stride()), seed);
+  c.v = random_vec(static_cast<size_t>(n_pos * c.stride()), seed + 1);
+  return c;
+}
+
+// Plain two-pass softmax in double; max_abs_score gets the largest |score|.
+std::vector<double> attention_double(const float* q, const AttentionSpan& s, double* max_abs_score) {
+  *max_abs_score = 0.0;
+  std::vector<double> score;
+  double max = -INFINITY;
+  for (int64_t j = s.first; j < s.first + s.n_keys; ++j) {
+    double dot = 0.0;
+    for (int i = 0; i < s.head_dim; ++i) dot += static_cast<double>(q[i]) * s.k[j * s.k_stride + i];
+    dot *= s.scale;
+    if (s.soft_cap > 0.0f) dot = s.soft_cap * std::tanh(dot / s.soft_cap);
+    score.push_back(dot);
+    *max_abs_score = std::fmax(*max_abs_score, std::fabs(dot));
+    max = std::fmax(max, dot);
+  }
+  double sum = 0.0;
+  for (double& p : score) sum += (p = std::exp(p - max));
+  std::vector<double> out(static_cast<size_t>(s.head_dim), 0.0);
+  for (int64_t j = 0; j < s.n_keys; ++j) {
+    for (int i = 0; i < s.head_dim; ++i) out[static_cast<size_t>(i)] += score[static_cast<size_t>(j)] / sum * s.v[(s.first + j) * s.v_stride + i];
+  }
+  return out;
+}
+
+using AttentionFn = void (*)(const float*, const AttentionSpan&, float*);
+
+void expect_close(AttentionFn fn, const std::string& what) {
+  for (int32_t head_dim : {4, 64, 80, 128}) {
+    const Cache cache = make_cache(head_dim, 3, 300, 5 + static_cast<uint32_t>(head_dim));
+    for (int64_t n_keys : {1, 2, 31, 32, 33, 100, 290}) {
+      for (float cap : {0.0f, 10.0f}) {
+        // A large scale makes the softmax peaked and the running max move often.
+        for (float scale : {0.125f, 4.0f}) {
+          const std::vector<float> q = random_vec(static_cast<size_t>(head_dim), 9 + static_cast<uint32_t>(n_keys), -2.0f, 2.0f);
+          const AttentionSpan s = cache.span(1, 7, n_keys, scale, cap);
+          double max_score = 0.0;
+          const std::vector<double> want = attention_double(q.data(), s, &max_score);
+          // Scores are rounded to float: a weight is off by about |score| * 2^-24
+          // relative, and every output is a weighted mean of values in [-1, 1].
+          const double tol = 2e-6 + 4.0 * 0x1p-24 * max_score;
+          std::vector<float> got(static_cast<size_t>(head_dim) + 1, 5.0f);
+          fn(q.data(), s, got.data());
+          for (int i = 0; i < head_dim; ++i) {
+            ASSERT_NEAR(got[static_cast<size_t>(i)], want[static_cast<size_t>(i)], tol)
+                << what << " head_dim " << head_dim << " n_keys " << n_keys << " cap " << cap << " scale " << scale << " i " << i;
+          }
+          EXPECT_EQ(got.back(), 5.0f) << "wrote past head_dim";
+        }
+      }
+    }
+  }
+}
+
+TEST(AttentionRefTest, MatchesDoubleSoftmax) { expect_close(&attention_head_ref, "ref"); }
+
+TEST(AttentionTest, EveryVariantMatchesDoubleSoftmax) {
+  for (KernelVariant v : supported_variants()) {
+    expect_close(kernel_table(v)->attention_head, std::string(kernel_variant_name(v)));
+  }
+}
+
+TEST(AttentionTest, NoKeysGivesZeros) {
+  const Cache cache = make_cache(8, 1, 4, 1);
+  const std::vector<float> q = random_vec(8, 2);
+  for (KernelVariant v : supported_variants()) {
+    std::vector<float> out(8, 3.0f);
+    kernel_table(v)->attention_head(q.data(), cache.span(0, 2, 0, 1.0f, 0.0f), out.data());
+    for (float x : out) EXPECT_EQ(x, 0.0f) << kernel_variant_name(v);
+  }
+}
+
+TEST(AttentionTest, OneKeyReturnsItsValue) {
+  const Cache cache = make_cache(16, 2, 5, 3);
+  const std::vector<float> q = random_vec(16, 4);
+  std::vector<float> out(16);
+  attention_head(q.data(), cache.span(1, 3, 1, 1.0f, 0.0f), out.data());
+  for (int i = 0; i < 16; ++i) EXPECT_FLOAT_EQ(out[static_cast<size_t>(i)], cache.v[static_cast<size_t>(3 * 32 + 16 + i)]);
+}
+
+}  // namespace
+}  // namespace herd

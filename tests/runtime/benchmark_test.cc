@@ -1,0 +1,96 @@
+// Benchmark statistics, and the shape of a tiny real run (never its timings).
+#include "runtime/benchmark.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "../support/shared_data.h"
+
+namespace herd {
+namespace {
+
+TEST(SampleStats, KnownValues) {
+  const std::vector<double> v = {4, 1, 3, 2, 5};
+  const SampleStats s = sample_stats(v);
+  EXPECT_EQ(s.n, 5);
+  EXPECT_DOUBLE_EQ(s.mean, 3.0);
+  EXPECT_DOUBLE_EQ(s.median, 3.0);
+  EXPECT_DOUBLE_EQ(s.min, 1.0);
+  EXPECT_DOUBLE_EQ(s.max, 5.0);
+  EXPECT_DOUBLE_EQ(s.stddev, std::sqrt(2.5));  // sample stddev: sum sq 10 / (5 - 1)
+}
+
+TEST(SampleStats, EvenCountMedianSingleAndEmpty) {
+  const std::vector<double> even = {10, 2, 4, 8};
+  EXPECT_DOUBLE_EQ(sample_stats(even).median, 6.0);
+  const std::vector<double> one = {7};
+  const SampleStats s1 = sample_stats(one);
+  EXPECT_DOUBLE_EQ(s1.median, 7.0);
+  EXPECT_DOUBLE_EQ(s1.stddev, 0.0);
+  const SampleStats s0 = sample_stats({});
+  EXPECT_EQ(s0.n, 0);
+  EXPECT_DOUBLE_EQ(s0.mean, 0.0);
+}
+
+TEST(PeakRss, IsReported) { EXPECT_GT(peak_rss_bytes(), 1u << 20); }
+
+TEST(Benchmark, TinyRunOnStories260K) {
+  const std::filesystem::path path = testing::shared_dir() / "models" / "stories260K.gguf";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no shared models";
+  auto model = Model::load(path.string());
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  BenchParams p;
+  p.n_prompt = 16;
+  p.n_gen = 8;
+  p.n_threads = 2;
+  p.repetitions = 3;
+  int n_lines = 0;
+  p.on_progress = [&](const std::string&) { ++n_lines; };
+  Result<BenchReport> r = run_benchmark(**model, path.string(), p);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(n_lines, 2 * (3 + 1));  // with a warm-up each
+  EXPECT_EQ(r->architecture, "llama");
+  EXPECT_EQ(r->n_threads, 2);
+  EXPECT_GT(r->n_params, 200000);
+  EXPECT_GT(r->model_bytes, 0u);
+  EXPECT_GT(r->peak_rss_bytes, 0u);
+  ASSERT_EQ(r->tests.size(), 2u);
+  EXPECT_EQ(r->tests[0].name, "pp16");
+  EXPECT_EQ(r->tests[1].name, "tg8");
+  for (const BenchTest& t : r->tests) {
+    ASSERT_EQ(t.tokens_per_second.size(), 3u);
+    for (double v : t.tokens_per_second) EXPECT_GT(v, 0.0);
+    EXPECT_GT(t.stats.median, 0.0);
+    EXPECT_LE(t.stats.min, t.stats.median);
+    EXPECT_LE(t.stats.median, t.stats.max);
+  }
+
+  const std::string table = format_bench_table(*r);
+  EXPECT_NE(table.find("| pp16 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| tg8 |"), std::string::npos) << table;
+  const nlohmann::json j = nlohmann::json::parse(format_bench_json(*r));
+  EXPECT_EQ(j["threads"], 2);
+  ASSERT_EQ(j["tests"].size(), 2u);
+  EXPECT_EQ(j["tests"][1]["name"], "tg8");
+  EXPECT_EQ(j["tests"][1]["samples"].size(), 3u);
+  EXPECT_GT(j["tests"][0]["tokens_per_second"]["median"].get<double>(), 0.0);
+}
+
+TEST(Benchmark, BadParameters) {
+  const std::filesystem::path path = testing::shared_dir() / "models" / "stories260K.gguf";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no shared models";
+  auto model = Model::load(path.string());
+  ASSERT_TRUE(model.ok());
+  BenchParams p;
+  p.repetitions = 0;
+  EXPECT_EQ(run_benchmark(**model, "", p).status().code(), StatusCode::kInvalidArgument);
+  p.repetitions = 1;
+  p.n_prompt = 0;
+  p.n_gen = 0;
+  EXPECT_EQ(run_benchmark(**model, "", p).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace herd

@@ -254,17 +254,17 @@ class Parser {
       return e;
     }
     ExprPtr t = parse_tuple(true, true, false, extra_end);
-    check_target(t.get());
+    check_target(t.get(), start);
     return t;
   }
 
-  void check_target(const Expr* e) {
+  void check_target(const Expr* e, const Token& start) {
     if (e->type == Expr::Type::kName) return;
     if (e->type == Expr::Type::kTuple) {
-      for (const auto& c : e->children) check_target(c.get());
+      for (const auto& c : e->children) check_target(c.get(), start);
       return;
     }
-    fail("can't assign to this expression");
+    fail("can't assign to this expression", &start);
   }
 
   // Filters applied in a filter block or a block set: `name(args) | name2 ...`.

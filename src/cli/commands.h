@@ -21,3 +21,14 @@ CommandRunner add_synth_command(CLI::App& app);
 CommandRunner add_bench_command(CLI::App& app);
 
 }  // namespace herd::cli
+
+namespace herd {
+struct QuantizeProgress;
+}
+
+namespace herd::cli {
+
+// One stderr line per converted tensor (quantize and synth).
+void print_tensor_progress(const QuantizeProgress& p);
+
+}  // namespace herd::cli

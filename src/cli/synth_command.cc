@@ -1,6 +1,7 @@
 // herd synth: write a random-weight model with the real shapes of a known family.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "cli/cli_support.h"
@@ -9,8 +10,6 @@
 #include "convert/synth_model.h"
 
 namespace herd::cli {
-
-void print_tensor_progress(const QuantizeProgress& p);  // quantize_command.cc
 
 namespace {
 
@@ -48,8 +47,8 @@ CommandRunner add_synth_command(CLI::App& app) {
     p.on_tensor = print_tensor_progress;
     Result<SynthSummary> s = synth_model(p);
     if (!s.ok()) return fail(s.status());
-    std::fprintf(stderr, "wrote %zu tensors, %.3f B params, vocab %d: %.2f MB in %.2f s\n", s->n_tensors,
-                 s->n_params / 1e9, s->n_vocab, s->bytes / 1e6, s->seconds);
+    std::fprintf(stderr, "wrote %zu tensors, %.2f M params, vocab %d: %.2f MB in %.2f s\n", s->n_tensors,
+                 s->n_params / 1e6, s->n_vocab, s->bytes / 1e6, s->seconds);
     std::printf("%s\n", p.output.c_str());
     return 0;
   };

@@ -29,8 +29,11 @@ void from_f32_entry(const float* src, void* dst, int64_t n) {
   quantize_row_ref(kType, src, dst, n);
 }
 
+// A type gets entries once the tensor layer has its reference (dtype_has_ref); until
+// then matmul falls back to the exact float reference for it.
 template <DType kType>
 void add_type(KernelTable& t) {
+  if (!dtype_has_ref(kType) || !dtype_has_ref(matmul_act_type(kType))) return;
   TypeKernels& k = t.of(kType);
   k.vec_dot = &vec_dot_entry<kType>;
   k.vec_dot_tile = &tile_entry<kType>;
@@ -49,6 +52,14 @@ KernelTable make_table() {
   add_type<DType::kQ5_1>(t);
   add_type<DType::kQ8_0>(t);
   add_type<DType::kQ8_1>(t);
+  add_type<DType::kQ2_K>(t);
+  add_type<DType::kQ3_K>(t);
+  add_type<DType::kQ4_K>(t);
+  add_type<DType::kQ5_K>(t);
+  add_type<DType::kQ6_K>(t);
+  add_type<DType::kQ8_K>(t);
+  add_type<DType::kIQ4_NL>(t);
+  add_type<DType::kIQ4_XS>(t);
   t.rms_norm = &rms_norm_ref;
   t.softmax = &softmax_ref;
   t.swiglu = &swiglu_ref;

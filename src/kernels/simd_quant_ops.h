@@ -4,8 +4,9 @@
 //
 // One 32-element block is one 256-bit vector of int8 codes. The integer dot product is
 // u8 x s8 summed in groups of four: AVX-512 VNNI `vpdpbusd` (256-bit form, AVX512VL),
-// or AVX2 `vpmaddubsw` + `vpmaddwd`. Signed weights go through the sign trick
-// (|w| x sign(a, w)). Included by kernels_<isa>.cc only.
+// or AVX2 `vpmaddubsw` + `vpmaddwd`. Unsigned 4/5-bit codes enter as they are and their
+// offset is removed through the activation block sum; signed Q8 weights go through
+// the sign trick (|w| x sign(a, w)). Included by kernels_<isa>.cc only.
 #pragma once
 
 #include "kernels/simd_vec.h"
@@ -52,50 +53,57 @@ inline __m256i unpack_fifth_bits(const uint8_t* qh_bytes) {
 #endif
 }
 
-// Sums of u[i] * s[i] over groups of four bytes: 8 int32 lanes (exact for 32 codes).
-inline __m256i dot_u8s8(__m256i u, __m256i s) {
+// acc + sums of u[i] * s[i] over groups of four bytes: 8 int32 lanes (exact for 32
+// codes; the AVX2 form needs u[i] * s[i] + u[i+1] * s[i+1] to fit int16).
+inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+  return _mm256_dpbusd_epi32(acc, u, s);
 #else
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
 #endif
 }
 
 // ---- block layouts (byte offsets as in quant_blocks.h) ------------------------------
 
-// Each weight type: its block size in bytes, whether its codes are signed (offset
-// removed) and whether it has a minimum m (the dot product adds m_w * s_a).
+// Each weight type: its block size in bytes, how its 32 codes are read, and whether it
+// has a minimum m (the dot product adds m_w * s_a). Codes are unsigned with an offset
+// kOffset (value = code - kOffset), which the dot product removes once per activation
+// block as kOffset * sum(a); Q8 weights are already signed (kSigned) and go through
+// the sign trick instead, as 255 * 127 * 2 would overflow vpmaddubsw's int16.
 struct WQ4_0 {
   static constexpr size_t kBytes = sizeof(BlockQ4_0);
-  static constexpr bool kSigned = true, kMin = false;
-  static __m256i codes(const uint8_t* b) { return _mm256_sub_epi8(unpack_nibbles(b + 2), _mm256_set1_epi8(8)); }
+  static constexpr bool kSigned = false, kMin = false;
+  static constexpr int kOffset = 8;
+  static __m256i codes(const uint8_t* b) { return unpack_nibbles(b + 2); }
 };
 struct WQ4_1 {
   static constexpr size_t kBytes = sizeof(BlockQ4_1);
   static constexpr bool kSigned = false, kMin = true;
+  static constexpr int kOffset = 0;
   static __m256i codes(const uint8_t* b) { return unpack_nibbles(b + 4); }
 };
 struct WQ5_0 {
   static constexpr size_t kBytes = sizeof(BlockQ5_0);
-  static constexpr bool kSigned = true, kMin = false;
-  static __m256i codes(const uint8_t* b) {
-    const __m256i q = _mm256_or_si256(unpack_nibbles(b + 6), unpack_fifth_bits(b + 2));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(16));
-  }
+  static constexpr bool kSigned = false, kMin = false;
+  static constexpr int kOffset = 16;
+  static __m256i codes(const uint8_t* b) { return _mm256_or_si256(unpack_nibbles(b + 6), unpack_fifth_bits(b + 2)); }
 };
 struct WQ5_1 {
   static constexpr size_t kBytes = sizeof(BlockQ5_1);
   static constexpr bool kSigned = false, kMin = true;
+  static constexpr int kOffset = 0;
   static __m256i codes(const uint8_t* b) { return _mm256_or_si256(unpack_nibbles(b + 8), unpack_fifth_bits(b + 4)); }
 };
 struct WQ8_0 {
   static constexpr size_t kBytes = sizeof(BlockQ8_0);
   static constexpr bool kSigned = true, kMin = false;
+  static constexpr int kOffset = 0;
   static __m256i codes(const uint8_t* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)); }
 };
 struct WQ8_1 {
   static constexpr size_t kBytes = sizeof(BlockQ8_1);
   static constexpr bool kSigned = true, kMin = false;
+  static constexpr int kOffset = 0;
   static __m256i codes(const uint8_t* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 4)); }
 };
 
@@ -156,26 +164,33 @@ void quant_micro_tile(const uint8_t* rows, size_t row_bytes, const uint8_t* acts
   }
   const int64_t nb = n / kQuantBlockSize;
   for (int64_t b = 0; b < nb; ++b) {
+    // Per block: R weight blocks unpacked once, then each activation block meets all R.
     __m256i wu[R], ws[R];
-    float dw[R], mw[R];
+    __m256 dw[R];
+    float mw[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = rows + r * row_bytes + b * W::kBytes;
       ws[r] = W::codes(blk);
       wu[r] = W::kSigned ? _mm256_sign_epi8(ws[r], ws[r]) : ws[r];
-      dw[r] = load_f16(blk);
+      dw[r] = _mm256_set1_ps(load_f16(blk));
       mw[r] = W::kMin ? load_f16(blk + 2) : 0.0f;
     }
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       const uint8_t* ablk = acts + t * act_bytes + b * A::kBytes;
       const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ablk + A::kQs));
-      const float da = load_f16(ablk);
+      const __m256 da = _mm256_set1_ps(load_f16(ablk));
       const float sa = W::kMin ? load_f16(ablk + 2) : 0.0f;
+      // -kOffset * sum(a) per lane: the starting value of every row's integer sum.
+      __m256i start = _mm256_setzero_si256();
+      if constexpr (W::kOffset != 0) {
+        start = _mm256_sub_epi32(start, dot_u8s8(start, _mm256_set1_epi8(W::kOffset), aq));
+      }
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m256i s = W::kSigned ? dot_u8s8(wu[r], _mm256_sign_epi8(aq, ws[r])) : dot_u8s8(wu[r], aq);
-        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(dw[r] * da), acc[r][t]);
+        const __m256i s = W::kSigned ? dot_u8s8(start, wu[r], _mm256_sign_epi8(aq, ws[r])) : dot_u8s8(start, wu[r], aq);
+        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw[r], da), acc[r][t]);
         if constexpr (W::kMin) acc_min[r][t] += mw[r] * sa;
       }
     }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gguf/gguf_file.h"
 #include "model/model.h"
@@ -40,13 +41,27 @@ Status load_attention(const WeightLoader& load, const std::string& p, const Deco
   return Status();
 }
 
+// ffn_<part>_exps.weight [n_cols, n_rows, n_expert], or in files converted before the
+// experts were merged, one ffn_<part>.<e>.weight [n_cols, n_rows] per expert.
+Result<std::vector<WeightMatrix>> load_experts(const WeightLoader& load, const std::string& p, const std::string& part,
+                                               int64_t n_cols, int64_t n_rows, int64_t n_exp) {
+  const std::string merged = p + "ffn_" + part + "_exps.weight";
+  if (load.has(merged) || !load.has(p + "ffn_" + part + ".0.weight")) return load.experts(merged, n_cols, n_rows, n_exp);
+  std::vector<WeightMatrix> out(static_cast<size_t>(n_exp));
+  for (int64_t e = 0; e < n_exp; ++e) {
+    HERD_ASSIGN_OR_RETURN(out[static_cast<size_t>(e)],
+                          load.matrix(p + "ffn_" + part + "." + std::to_string(e) + ".weight", n_cols, n_rows));
+  }
+  return out;
+}
+
 Status load_moe(const WeightLoader& load, const std::string& p, const DecoderSpec& spec, const Hparams& hp,
                 MoeWeights* m) {
   const int64_t n_embd = hp.n_embd, n_ff = hp.n_ff_exp, n_exp = hp.n_expert;
   HERD_ASSIGN_OR_RETURN(m->gate_inp, load.matrix(p + "ffn_gate_inp.weight", n_embd, n_exp));
-  HERD_ASSIGN_OR_RETURN(m->gate_exps, load.experts(p + "ffn_gate_exps.weight", n_embd, n_ff, n_exp));
-  HERD_ASSIGN_OR_RETURN(m->up_exps, load.experts(p + "ffn_up_exps.weight", n_embd, n_ff, n_exp));
-  HERD_ASSIGN_OR_RETURN(m->down_exps, load.experts(p + "ffn_down_exps.weight", n_ff, n_embd, n_exp));
+  HERD_ASSIGN_OR_RETURN(m->gate_exps, load_experts(load, p, "gate", n_embd, n_ff, n_exp));
+  HERD_ASSIGN_OR_RETURN(m->up_exps, load_experts(load, p, "up", n_embd, n_ff, n_exp));
+  HERD_ASSIGN_OR_RETURN(m->down_exps, load_experts(load, p, "down", n_ff, n_embd, n_exp));
   if (spec.shared_expert) {
     const int64_t n_sh = hp.n_ff_shexp;
     HERD_ASSIGN_OR_RETURN(m->gate_inp_shexp, load.vector(p + "ffn_gate_inp_shexp.weight", n_embd));

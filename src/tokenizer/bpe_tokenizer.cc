@@ -110,7 +110,14 @@ void BpeTokenizer::encode_word(std::string_view word, Scratch& s, std::vector<in
     return;
   }
   if (ignore_merges_) {
-    const int32_t id = whole_words_.find(word);
+    int32_t id = -1;
+    if (word.size() <= TokenBytesIndex::kMaxLen) {
+      id = whole_words_.find(word);
+    } else {
+      std::string spelled;
+      byte_level_encode(word, spelled);
+      id = vocab_.find(spelled).value_or(-1);
+    }
     if (id >= 0) {
       out.push_back(id);
       return;

@@ -1,7 +1,5 @@
 #include "tokenizer/token_bytes_index.h"
 
-#include <cstring>
-
 #include "tokenizer/byte_level.h"
 
 namespace herd {
@@ -29,7 +27,12 @@ uint64_t TokenBytesIndex::hash(std::string_view s) {
 
 TokenBytesIndex TokenBytesIndex::build(const Vocab& vocab) {
   TokenBytesIndex t;
-  t.offsets_.push_back(0);
+  struct Key {
+    uint32_t offset;
+    uint32_t len;
+    int32_t id;
+  };
+  std::vector<Key> keys;
   std::string raw, respelled;
   for (int32_t id = 0; id < vocab.n_tokens(); ++id) {
     const std::string_view text = vocab.text(id);
@@ -38,31 +41,27 @@ TokenBytesIndex TokenBytesIndex::build(const Vocab& vocab) {
     byte_level_decode(text, raw);
     respelled.clear();
     byte_level_encode(raw, respelled);
-    if (respelled != text) continue;  // not purely in the byte alphabet
+    if (respelled != text || raw.size() > kMaxLen) continue;  // not purely in the alphabet
+    keys.push_back({static_cast<uint32_t>(t.bytes_.size()), static_cast<uint32_t>(raw.size()), id});
     t.bytes_ += raw;
-    t.offsets_.push_back(static_cast<uint32_t>(t.bytes_.size()));
-    t.ids_.push_back(id);
   }
+  if (t.bytes_.size() >= (1u << 24)) return TokenBytesIndex();  // offsets would not fit
   size_t cap = 16;
-  while (cap < 2 * t.ids_.size()) cap *= 2;
-  t.slots_.assign(cap, 0);
+  while (cap < 2 * keys.size()) cap *= 2;
+  t.slots_.assign(cap, Slot{0, -1, 0});
   t.mask_ = cap - 1;
-  for (uint32_t e = 0; e < t.ids_.size(); ++e) {
-    const std::string_view k = t.key(e);
-    size_t i = hash(k) & t.mask_;
-    while (t.slots_[i] != 0 && t.key(t.slots_[i] - 1) != k) i = (i + 1) & t.mask_;
-    t.slots_[i] = e + 1;  // a later (higher) id with the same bytes replaces the earlier
+  for (const Key& k : keys) {
+    const std::string_view key = std::string_view(t.bytes_).substr(k.offset, k.len);
+    size_t i = hash(key) & t.mask_;
+    for (;; i = (i + 1) & t.mask_) {
+      Slot& s = t.slots_[i];
+      if (s.id < 0) break;
+      const std::string_view other = std::string_view(t.bytes_).substr(s.off_len >> 8, s.off_len & 0xFF);
+      if (other == key) break;  // a later (higher) id with the same bytes replaces the earlier
+    }
+    t.slots_[i] = {head_of(key), k.id, k.offset << 8 | k.len};
   }
   return t;
-}
-
-int32_t TokenBytesIndex::find(std::string_view bytes) const {
-  if (slots_.empty()) return -1;
-  for (size_t i = hash(bytes) & mask_;; i = (i + 1) & mask_) {
-    const uint32_t s = slots_[i];
-    if (s == 0) return -1;
-    if (key(s - 1) == bytes) return ids_[s - 1];
-  }
 }
 
 }  // namespace herd

@@ -1,9 +1,11 @@
 // A hash index from the bytes a byte-level token stands for to its id. It lets BPE ask
 // "is this raw word one token?" (ignore_merges) without spelling the word in the byte
-// alphabet first: the hot lookup of Llama 3 and Tekken encoding.
+// alphabet first: the hot lookup of Llama 3 and Tekken encoding. A slot holds a key's
+// first 8 bytes, so most lookups touch one cache line.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,24 +16,45 @@ namespace herd {
 
 class TokenBytesIndex {
  public:
-  // Every token whose text is spelled entirely in the byte alphabet, keyed by the
-  // bytes that text stands for; of tokens with equal texts the highest id counts (as
-  // Vocab::find). So find(bytes) == Vocab::find(byte-level spelling of bytes).
+  // Longer keys are not indexed; callers look those up in the Vocab.
+  static constexpr size_t kMaxLen = 255;
+
+  // Every token whose text is spelled entirely in the byte alphabet and stands for at
+  // most kMaxLen bytes, keyed by those bytes; of tokens with equal texts the highest id
+  // counts (as Vocab::find). So find(bytes) == Vocab::find(byte-level spelling of bytes)
+  // for any `bytes` of at most kMaxLen.
   static TokenBytesIndex build(const Vocab& vocab);
 
   // The token that stands for exactly `bytes`, or -1.
-  int32_t find(std::string_view bytes) const;
-
- private:
-  static uint64_t hash(std::string_view s);
-  std::string_view key(uint32_t entry) const {
-    return std::string_view(bytes_).substr(offsets_[entry], offsets_[entry + 1] - offsets_[entry]);
+  int32_t find(std::string_view bytes) const {
+    if (slots_.empty() || bytes.size() > kMaxLen) return -1;
+    const uint64_t head = head_of(bytes);
+    for (size_t i = hash(bytes) & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.id < 0) return -1;
+      if (s.head == head && (s.off_len & 0xFF) == bytes.size() &&
+          (bytes.size() <= 8 ||
+           std::memcmp(bytes_.data() + (s.off_len >> 8) + 8, bytes.data() + 8, bytes.size() - 8) == 0)) {
+        return s.id;
+      }
+    }
   }
 
-  std::string bytes_;              // the keys end to end
-  std::vector<uint32_t> offsets_;  // entry i is [offsets_[i], offsets_[i + 1])
-  std::vector<int32_t> ids_;
-  std::vector<uint32_t> slots_;    // entry + 1; 0 = empty
+ private:
+  struct Slot {
+    uint64_t head;     // the first 8 bytes of the key, zero-padded
+    int32_t id;        // -1: empty
+    uint32_t off_len;  // offset of the key in bytes_ << 8 | its length
+  };
+  static uint64_t head_of(std::string_view s) {
+    uint64_t h = 0;
+    std::memcpy(&h, s.data(), s.size() < 8 ? s.size() : 8);
+    return h;
+  }
+  static uint64_t hash(std::string_view s);
+
+  std::string bytes_;  // the keys end to end
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
 

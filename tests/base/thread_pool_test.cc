@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <ctime>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -142,6 +143,42 @@ TEST(ThreadPoolTest, ManyPoolsCreatedAndDestroyed) {
     if (i % 2 == 0) pool.run([&](int, int) { ran.fetch_add(1); });
   }
   EXPECT_EQ(ran.load(), 25 * 3);
+}
+
+TEST(ThreadPoolTest, WorkersWakeAfterSleeping) {
+  // Longer gaps than the spin time: every job finds its workers asleep.
+  ThreadPool pool(3);
+  for (int rep = 0; rep < 4; ++rep) {
+    std::this_thread::sleep_for(std::chrono::microseconds(3 * ThreadPool::kSpinMicros));
+    std::atomic<int> calls{0};
+    pool.run([&](int, int) { calls.fetch_add(1); });
+    EXPECT_EQ(calls.load(), 3) << "rep " << rep;
+  }
+}
+
+TEST(ThreadPoolTest, CallerSleepsWhileASlowWorkerFinishes) {
+  // The caller's own share is quick and a worker's is far longer than the spin time:
+  // run() must still wait for it.
+  ThreadPool pool(2);
+  std::atomic<bool> slow_done{false};
+  pool.run([&](int ith, int) {
+    if (ith == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      slow_done.store(true);
+    }
+  });
+  EXPECT_TRUE(slow_done.load());
+}
+
+TEST(ThreadPoolTest, IdlePoolDoesNotBurnCpu) {
+  ThreadPool pool(4);
+  pool.run([](int, int) {});
+  // After the spin time the workers sleep: 200 ms of wall time must cost far less than
+  // 4 threads x 200 ms of CPU time (a pool that spins forever would use ~600 ms here).
+  const std::clock_t start = std::clock();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double cpu_seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  EXPECT_LT(cpu_seconds, 0.05);
 }
 
 TEST(SplitRangeTest, PartitionsContiguouslyAndEvenly) {

@@ -8,7 +8,7 @@ namespace {
 
 TEST(Methods, Strip) {
   EXPECT_EQ(render("[{{ ' \t\na b\n '.strip() }}][{{ '  a '.lstrip() }}][{{ '  a '.rstrip() }}]"), "[a b][a ][  a]");
-  EXPECT_EQ(render("[{{ 'xyaxy'.strip('xy') }}][{{ '\xc2\xa0a\xe2\x80\x83'.strip() }}][{{ '--a'.lstrip('-') }}]"),
+  EXPECT_EQ(render("[{{ 'xyaxy'.strip('xy') }}][{{ '\xc2\xa0" "a\xe2\x80\x83'.strip() }}][{{ '--a'.lstrip('-') }}]"),
             "[a][a][a]");
 }
 

@@ -10,7 +10,7 @@ namespace {
 
 TEST(Parser, Precedence) {
   EXPECT_EQ(render("{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 2 ** 3 ** 2 }} {{ -2 ** 2 }}"), "7 9 64 4");
-  EXPECT_EQ(render("{{ 1 + 2 ~ 3 }} {{ 'a' ~ 2 * 3 }}"), "33 a6");
+  EXPECT_EQ(render("{{ 'x' + 1 ~ 2 }} {{ 'a' ~ 2 * 3 }}"), "x12 a6");  // ~ binds tighter than +
   EXPECT_EQ(render("{{ not 1 == 2 }} {{ not true and false }} {{ false or not false }}"), "True False True");
   EXPECT_EQ(render("{{ -3|abs }} {{ 'ab'|upper ~ 'c' }}"), "3 ABc");
   EXPECT_EQ(render("{{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }}"), "True False");

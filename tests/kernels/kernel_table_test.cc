@@ -36,8 +36,10 @@ std::vector<uint8_t> quantized(DType type, const std::vector<float>& x, int64_t 
 
 std::string param_name(KernelVariant v) { return std::string(kernel_variant_name(v)); }
 
-const std::vector<DType> kWeightTypes = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1,
-                                         DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ8_1};
+const std::vector<DType> kWeightTypes = {DType::kF32,  DType::kF16,  DType::kBF16,  DType::kQ4_0,  DType::kQ4_1,
+                                         DType::kQ5_0, DType::kQ5_1, DType::kQ8_0,  DType::kQ8_1,  DType::kQ2_K,
+                                         DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,  DType::kQ6_K,  DType::kQ8_K,
+                                         DType::kIQ4_NL, DType::kIQ4_XS};
 
 class KernelVariantTest : public ::testing::TestWithParam<KernelVariant> {
  protected:
@@ -65,8 +67,9 @@ RefDot ref_dot(DType type, const uint8_t* row, const uint8_t* act, int64_t n) {
     return d;
   }
   const size_t wb = dtype_info(type).block_bytes, ab = dtype_info(at).block_bytes;
-  for (int64_t b = 0; b < n / 32; ++b) {
-    const double v = vec_dot_ref(type, row + b * wb, act + b * ab, 32);
+  const int64_t bs = dtype_info(type).block_size;
+  for (int64_t b = 0; b < n / bs; ++b) {
+    const double v = vec_dot_ref(type, row + b * wb, act + b * ab, bs);
     d.value += v;
     d.magnitude += std::fabs(v);
   }
@@ -77,9 +80,24 @@ RefDot ref_dot(DType type, const uint8_t* row, const uint8_t* act, int64_t n) {
 // (plus the per-block float products of the quantized types, within the same bound).
 double dot_bound(const RefDot& d, int64_t n) { return (static_cast<double>(n) + 8.0) * 0x1p-24 * d.magnitude + 1e-6; }
 
+TEST(KernelTableTest, EveryTypeWithAReferenceHasEntries) {
+  for (DType type : kWeightTypes) {
+    if (!dtype_has_ref(type)) continue;
+    for (KernelVariant v : supported_variants()) {
+      const TypeKernels& k = kernel_table(v)->of(type);
+      EXPECT_NE(k.vec_dot, nullptr) << dtype_name(type) << " " << kernel_variant_name(v);
+      EXPECT_NE(k.vec_dot_tile, nullptr) << dtype_name(type) << " " << kernel_variant_name(v);
+      if (matmul_act_type(type) != DType::kF32) {
+        EXPECT_NE(kernel_table(v)->of(matmul_act_type(type)).from_f32, nullptr) << dtype_name(type);
+      }
+    }
+  }
+}
+
 TEST_P(KernelVariantTest, VecDotMatchesReferenceForEveryType) {
   for (DType type : kWeightTypes) {
     for (int64_t n : {int64_t{32}, int64_t{64}, int64_t{96}, int64_t{256}, int64_t{4096}}) {
+      if (n % dtype_info(type).block_size != 0) continue;
       const std::vector<float> wf = random_vec(static_cast<size_t>(n), 7 + static_cast<uint32_t>(n));
       const std::vector<float> xf = random_vec(static_cast<size_t>(n), 9 + static_cast<uint32_t>(n), -3.0f, 3.0f);
       const std::vector<uint8_t> w = quantized(type, wf, 1, n);
@@ -109,7 +127,7 @@ TEST_P(KernelVariantTest, FloatRowsOfAnyLength) {
 }
 
 TEST_P(KernelVariantTest, TilesMatchReferenceForEveryShape) {
-  const int64_t n = 128;
+  const int64_t n = 512;
   for (DType type : kWeightTypes) {
     const DType at = matmul_act_type(type);
     const int64_t max_rows = 11, max_acts = 9;
@@ -140,7 +158,7 @@ TEST_P(KernelVariantTest, TilesMatchReferenceForEveryShape) {
 }
 
 TEST_P(KernelVariantTest, ActivationQuantizationIsByteExact) {
-  for (DType type : {DType::kQ8_0, DType::kQ8_1, DType::kF16, DType::kBF16}) {
+  for (DType type : {DType::kQ8_0, DType::kQ8_1, DType::kQ8_K, DType::kF16, DType::kBF16}) {
     for (float scale : {1.0f, 1e-3f, 300.0f}) {
       const int64_t n = 512;
       std::vector<float> x = random_vec(static_cast<size_t>(n), 77, -scale, scale);

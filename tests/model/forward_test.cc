@@ -156,6 +156,30 @@ TEST(Moe, IdenticalRenormalisedExpertsEqualTheDenseFfn) {
   EXPECT_LT(max_diff(all_logits(*a, kIds, 5), all_logits(*b, kIds)), 1e-4);
 }
 
+// Files converted before the experts were merged hold one 2-D tensor per expert.
+TEST(Moe, PerExpertTensorsOfOldFilesLoad) {
+  TinyShape s;
+  s.n_expert = 4;
+  s.n_expert_used = 2;
+  TinyModel merged = make_tiny_model("llama", s);
+  TinyModel split = merged;
+  for (int il = 0; il < 2; ++il) {
+    const std::string p = "blk." + std::to_string(il) + ".";
+    for (const char* part : {"gate", "up", "down"}) {
+      const TinyModel::Tensor t = split.at(p + "ffn_" + part + "_exps.weight");
+      split.erase_tensor(p + "ffn_" + part + "_exps.weight");
+      const size_t per = t.data.size() / 4;
+      for (size_t e = 0; e < 4; ++e) {
+        split.tensor(p + "ffn_" + part + "." + std::to_string(e) + ".weight", {t.dims[0], t.dims[1]},
+                     std::vector<float>(t.data.begin() + e * per, t.data.begin() + (e + 1) * per));
+      }
+    }
+  }
+  std::unique_ptr<Model> a = load(merged), b = load(split);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(all_logits(*a, kIds), all_logits(*b, kIds));
+}
+
 TEST(Moe, SharedExpertGateMatters) {
   TinyModel m = make_tiny_model("qwen2moe");
   std::unique_ptr<Model> base = load(m);

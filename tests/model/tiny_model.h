@@ -82,7 +82,7 @@ class TinyModel {
 
   // Writes the bytes and loads them; the bytes live as long as this TinyModel.
   Result<std::unique_ptr<Model>> load() {
-    buffers_.push_back(std::make_unique<std::vector<uint8_t>>(bytes()));
+    buffers_.push_back(std::make_shared<std::vector<uint8_t>>(bytes()));
     HERD_ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> file, GgufFile::parse(*buffers_.back()));
     return Model::from_gguf(std::move(file));
   }
@@ -97,7 +97,7 @@ class TinyModel {
   std::string arch_;
   std::map<std::string, Value> kvs_;
   std::map<std::string, Tensor> tensors_;
-  std::vector<std::unique_ptr<std::vector<uint8_t>>> buffers_;
+  std::vector<std::shared_ptr<std::vector<uint8_t>>> buffers_;  // shared: copies of a TinyModel keep them alive too
   uint64_t state_ = 0x243F6A8885A308D3ull;
 };
 

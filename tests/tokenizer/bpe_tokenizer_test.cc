@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -197,6 +198,37 @@ TEST(BpeTokenizer, StreamingDecoderHoldsBackSplitCharacters) {
   }
   streamed += dec.finish();
   EXPECT_EQ(streamed, text);
+}
+
+TEST(BpeTokenizer, HugeWordsAndRunsStayLosslessAndFast) {
+  const Tokenizer* tok = shared_tokenizer(gguf_of("llama-bpe"));
+  ASSERT_NE(tok, nullptr);
+  for (const std::string& text :
+       {std::string(300, 'q'), std::string(200000, ' '), std::string(200000, 'a') + "!",
+        std::string(100000, '7'), std::string(50000, '\n') + "x"}) {
+    const std::vector<int32_t> ids = tok->encode(text, false, false);
+    EXPECT_FALSE(ids.empty());
+    EXPECT_EQ(tok->decode(ids), text);
+  }
+}
+
+TEST(BpeTokenizer, ConcurrentEncodeAgrees) {
+  const Tokenizer* tok = shared_tokenizer(gguf_of("qwen2"));
+  ASSERT_NE(tok, nullptr);
+  std::string text;
+  for (const testing::VectorCase& c : read_vectors("ggml-vocab-qwen2")) text += c.text + "\n";
+  const std::vector<int32_t> want = tok->encode(text, false, false);
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      bool all = true;
+      for (int i = 0; i < 20; ++i) all = all && tok->encode(text, false, false) == want;
+      ok[t] = all ? 1 : 0;
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(ok, (std::vector<int>{1, 1, 1, 1}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Vocabs, BpeVectors, ::testing::ValuesIn(kBpeSets),

@@ -1,5 +1,7 @@
 #include "chat/objects.h"
 
+#include <algorithm>
+
 namespace herd::chat {
 
 // ---- Namespace ----------------------------------------------------------------------
@@ -11,7 +13,18 @@ Value Namespace::get_attr(std::string_view name) {
   return Value::undefined("'Namespace object' has no attribute '" + std::string(name) + "'");
 }
 
+Namespace::Namespace(Dict attrs) : attrs_(std::move(attrs)) {
+  for (const auto& [k, v] : attrs_.entries) depth_ = std::max(depth_, v.nest() + 1);
+  if (depth_ > kMaxValueNesting) throw_limit("value nested too deeply");
+}
+
 bool Namespace::set_attr(std::string_view name, Value value) {
+  // A namespace can hold itself; only a value that is not this namespace can deepen it.
+  if (!(value.is_object() && value.obj_ptr().get() == this)) {
+    const int d = value.nest() + 1;
+    if (d > kMaxValueNesting) throw_limit("value nested too deeply");
+    depth_ = std::max(depth_, d);
+  }
   attrs_.set(Value::string(std::string(name)), std::move(value));
   return true;
 }
@@ -83,7 +96,7 @@ Value LoopObject::get_attr(std::string_view name) {
       self->changed_called_ = true;
       self->last_changed_ = now;
       return Value::boolean(changed);
-    }));
+    }, nest_ + 1));
   }
   return Object::get_attr(name);
 }
@@ -94,8 +107,12 @@ namespace {
 
 class Cycler : public Object {
  public:
-  explicit Cycler(ValueList items) : items_(std::move(items)) {}
+  explicit Cycler(ValueList items) : items_(std::move(items)) {
+    for (const Value& v : items_) nest_ = std::max(nest_, v.nest() + 1);
+    if (nest_ > kMaxValueNesting) throw_limit("value nested too deeply");
+  }
   std::string type_name() const override { return "Cycler"; }
+  int nest_depth() const override { return nest_; }
   Value get_attr(std::string_view name) override {
     if (name == "current") return items_[pos_];
     auto self = std::static_pointer_cast<Cycler>(shared_from_this());
@@ -104,13 +121,13 @@ class Cycler : public Object {
         Value v = self->items_[self->pos_];
         self->pos_ = (self->pos_ + 1) % self->items_.size();
         return v;
-      }));
+      }, nest_ + 1));
     }
     if (name == "reset") {
       return Value::object(std::make_shared<Builtin>("reset", [self](Interpreter&, CallArgs&) {
         self->pos_ = 0;
         return Value::none();
-      }));
+      }, nest_ + 1));
     }
     return Object::get_attr(name);
   }
@@ -118,6 +135,7 @@ class Cycler : public Object {
  private:
   ValueList items_;
   size_t pos_ = 0;
+  int nest_ = 0;
 };
 
 class Joiner : public Object {

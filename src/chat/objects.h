@@ -14,21 +14,25 @@ namespace herd::chat {
 
 class Namespace : public Object {
  public:
-  explicit Namespace(Dict attrs) : attrs_(std::move(attrs)) {}
+  explicit Namespace(Dict attrs);
   std::string type_name() const override { return "Namespace"; }
   std::string repr() const override;
   Value get_attr(std::string_view name) override;
   bool set_attr(std::string_view name, Value value) override;
   void clear() { attrs_.entries.clear(); }
+  int nest_depth() const override { return depth_; }
 
  private:
   Dict attrs_;
+  int depth_ = 1;
 };
 
 class Builtin : public Object {
  public:
   using Fn = std::function<Value(Interpreter&, CallArgs&)>;
-  Builtin(std::string name, Fn fn) : name_(std::move(name)), fn_(std::move(fn)) {}
+  // `nest`: how deep the values captured by `fn` go.
+  Builtin(std::string name, Fn fn, int nest = 0) : name_(std::move(name)), fn_(std::move(fn)), nest_(nest) {}
+  int nest_depth() const override { return nest_; }
   std::string type_name() const override { return "builtin_function_or_method"; }
   std::string repr() const override { return "<built-in function " + name_ + ">"; }
   bool callable() const override { return true; }
@@ -37,12 +41,16 @@ class Builtin : public Object {
  private:
   std::string name_;
   Fn fn_;
+  int nest_;
 };
 
 // `"abc".upper`, `d.items`: calling runs the str/dict/list method.
 class BoundMethod : public Object {
  public:
-  BoundMethod(Value self, std::string name) : self_(std::move(self)), name_(std::move(name)) {}
+  BoundMethod(Value self, std::string name) : self_(std::move(self)), name_(std::move(name)) {
+    if (self_.nest() + 1 > kMaxValueNesting) throw_limit("value nested too deeply");
+  }
+  int nest_depth() const override { return self_.nest() + 1; }
   std::string type_name() const override { return "builtin_function_or_method"; }
   std::string repr() const override;
   bool callable() const override { return true; }
@@ -75,7 +83,11 @@ class Macro : public Object {
 class LoopObject : public Object {
  public:
   LoopObject(const Stmt* stmt, const FramePtr& frame, ValueList items, int depth)
-      : stmt_(stmt), frame_(frame), items_(std::move(items)), depth_(depth) {}
+      : stmt_(stmt), frame_(frame), items_(std::move(items)), depth_(depth) {
+    for (const Value& v : items_) nest_ = std::max(nest_, v.nest() + 1);
+    if (nest_ > kMaxValueNesting) throw_limit("value nested too deeply");
+  }
+  int nest_depth() const override { return nest_; }
   std::string type_name() const override { return "LoopContext"; }
   std::string repr() const override;
   bool callable() const override { return stmt_->recursive; }
@@ -92,6 +104,7 @@ class LoopObject : public Object {
   size_t index_ = 0;
   Value last_changed_;
   bool changed_called_ = false;
+  int nest_ = 0;
   friend class LoopCycle;
   friend class LoopChanged;
 };

@@ -14,10 +14,14 @@ constexpr int kMaxNesting = 256;  // repr/equality depth: a namespace can contai
 
 class Generator : public Object {
  public:
-  explicit Generator(ValueList items) : items_(std::move(items)) {}
+  explicit Generator(ValueList items) : items_(std::move(items)) {
+    for (const Value& v : items_) depth_ = std::max(depth_, v.nest() + 1);
+    if (depth_ > kMaxValueNesting) throw_limit("value nested too deeply");
+  }
   std::string type_name() const override { return "generator"; }
   std::string repr() const override { return "<generator object>"; }
   bool is_generator() const override { return true; }
+  int nest_depth() const override { return depth_; }
   bool iterate(std::vector<Value>* out) override {
     *out = consumed_ ? ValueList{} : std::move(items_);
     consumed_ = true;
@@ -28,6 +32,7 @@ class Generator : public Object {
  private:
   ValueList items_;
   bool consumed_ = false;
+  int depth_ = 0;
 };
 }  // namespace
 
@@ -71,6 +76,33 @@ Value Object::get_attr(std::string_view name) {
 }
 bool Object::set_attr(std::string_view, Value) { return false; }
 bool Object::iterate(std::vector<Value>*) { return false; }
+
+int Value::nest() const {
+  if (kind_ == Kind::kList || kind_ == Kind::kDict) return nest_;
+  if (kind_ == Kind::kObject) return obj_->nest_depth();
+  return 0;
+}
+
+Value Value::list(ValueList items, bool tuple) {
+  int depth = 0;
+  for (const Value& v : items) depth = std::max(depth, v.nest());
+  if (depth + 1 > kMaxValueNesting) throw_limit("value nested too deeply");
+  Value v(Kind::kList);
+  v.list_ = std::make_shared<ValueList>(std::move(items));
+  v.tuple_ = tuple;
+  v.nest_ = depth + 1;
+  return v;
+}
+
+Value Value::dict(Dict d) {
+  int depth = 0;
+  for (const auto& [k, val] : d.entries) depth = std::max({depth, k.nest(), val.nest()});
+  if (depth + 1 > kMaxValueNesting) throw_limit("value nested too deeply");
+  Value v(Kind::kDict);
+  v.dict_ = std::make_shared<Dict>(std::move(d));
+  v.nest_ = depth + 1;
+  return v;
+}
 
 const void* Value::identity() const {
   switch (kind_) {

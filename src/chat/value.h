@@ -42,7 +42,13 @@ class Object : public std::enable_shared_from_this<Object> {
   // Iteration (generators, dict views); false when not iterable.
   virtual bool iterate(std::vector<Value>* out);
   virtual bool is_generator() const { return false; }
+  // How deeply values nest inside this object (bounded, so destruction cannot overflow
+  // the stack on a chain built in a loop).
+  virtual int nest_depth() const { return 0; }
 };
+
+// The deepest nesting of values a template may build.
+constexpr int kMaxValueNesting = 500;
 
 class Value {
  public:
@@ -74,17 +80,9 @@ class Value {
     v.markup_ = markup;
     return v;
   }
-  static Value list(ValueList items, bool tuple = false) {
-    Value v(Kind::kList);
-    v.list_ = std::make_shared<ValueList>(std::move(items));
-    v.tuple_ = tuple;
-    return v;
-  }
-  static Value dict(Dict d) {
-    Value v(Kind::kDict);
-    v.dict_ = std::make_shared<Dict>(std::move(d));
-    return v;
-  }
+  // Throw a limit error past kMaxValueNesting.
+  static Value list(ValueList items, bool tuple = false);
+  static Value dict(Dict d);
   static Value object(std::shared_ptr<Object> o) {
     Value v(Kind::kObject);
     v.obj_ = std::move(o);
@@ -116,12 +114,14 @@ class Value {
   Object& obj() const { return *obj_; }
   const std::shared_ptr<Object>& obj_ptr() const { return obj_; }
   const void* identity() const;  // for `is sameas`
+  int nest() const;               // 0 for scalars, 1 + the deepest item for containers
 
  private:
   explicit Value(Kind k) : kind_(k) {}
   Kind kind_ = Kind::kUndefined;
   bool markup_ = false;
   bool tuple_ = false;
+  int32_t nest_ = 0;
   int64_t i_ = 0;
   double f_ = 0;
   std::string str_;

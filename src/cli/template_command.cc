@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include "chat/chat_template.h"
@@ -38,10 +39,26 @@ Result<std::string> read_all(const std::string& path) {
   return ss.str();
 }
 
-Result<std::string> model_template(const std::string& path) {
+// The text of the token whose id is stored under `id_key`, or nullopt.
+std::optional<std::string> special_token(const GgufFile& file, std::string_view id_key) {
+  Result<int64_t> id = file.get_int(id_key);
+  Result<const GgufValue*> tokens = file.get_array("tokenizer.ggml.tokens", GgufType::kString);
+  if (!id.ok() || !tokens.ok() || *id < 0 || static_cast<uint64_t>(*id) >= (*tokens)->array.size())
+    return std::nullopt;
+  return std::string((*tokens)->array[static_cast<size_t>(*id)].str);
+}
+
+// The model's template; like transformers, it also passes the model's BOS and EOS
+// tokens unless the context gives its own.
+Result<std::string> model_template(const std::string& path, nlohmann::ordered_json* context) {
   HERD_ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> file, GgufFile::open(path));
   Result<std::string_view> text = file->get_string("tokenizer.chat_template");
   if (!text.ok()) return not_found(path + " has no tokenizer.chat_template");
+  for (const auto& [name, key] : {std::pair<const char*, const char*>{"bos_token", "tokenizer.ggml.bos_token_id"},
+                                  {"eos_token", "tokenizer.ggml.eos_token_id"}}) {
+    if (context->contains(name)) continue;
+    if (std::optional<std::string> tok = special_token(*file, key)) (*context)[name] = *tok;
+  }
   return std::string(*text);
 }
 
@@ -51,11 +68,8 @@ int run(const TemplateOptions& o) {
     return fail(o.model.empty() ? "give a template file and a context JSON file: herd template FILE.jinja CONTEXT.json"
                                 : "with -m give only the context JSON file: herd template -m MODEL.gguf CONTEXT.json");
   }
-  Result<std::string> text = o.model.empty() ? read_all(o.files[0]) : model_template(o.model);
-  if (!text.ok()) return fail(text.status());
   Result<std::string> context_text = read_all(o.files.back());
   if (!context_text.ok()) return fail(context_text.status());
-
   nlohmann::ordered_json context;
   try {
     context = nlohmann::ordered_json::parse(*context_text);
@@ -63,6 +77,8 @@ int run(const TemplateOptions& o) {
     return fail(o.files.back() + ": not valid JSON: " + e.what());
   }
   if (!context.is_object()) return fail(o.files.back() + ": the context must be a JSON object");
+  Result<std::string> text = o.model.empty() ? read_all(o.files[0]) : model_template(o.model, &context);
+  if (!text.ok()) return fail(text.status());
 
   chat::RenderOptions options;
   if (!o.now.empty()) {

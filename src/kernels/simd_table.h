@@ -1,9 +1,13 @@
-// Fills a KernelTable with one SIMD variant's kernels (simd_float_ops.h,
-// simd_quant_ops.h). Included by kernels_<isa>.cc only, after defining HERD_SIMD_NS.
+// Fills a KernelTable with one SIMD variant's kernels (simd_float_dot.h,
+// simd_quant_ops.h, simd_kquant_ops.h, simd_elementwise.h, simd_attention.h).
+// Included by kernels_<isa>.cc only, after defining HERD_SIMD_NS.
 #pragma once
 
 #include "kernels/kernel_table.h"
-#include "kernels/simd_float_ops.h"
+#include "kernels/simd_attention.h"
+#include "kernels/simd_elementwise.h"
+#include "kernels/simd_float_dot.h"
+#include "kernels/simd_kquant_ops.h"
 #include "kernels/simd_quant_ops.h"
 
 namespace herd::HERD_SIMD_NS {
@@ -34,6 +38,18 @@ template <class W, class A>
 void set_quant(KernelTable& t, DType type) {
   slot(t, type).vec_dot = &quant_vec_dot<W, A>;
   slot(t, type).vec_dot_tile = &quant_tile<W, A>;
+}
+
+template <class K>
+void kquant_tile(const uint8_t* rows, size_t row_bytes, int64_t n_rows, const uint8_t* acts, size_t act_bytes,
+                 int64_t n_acts, int64_t n, float* y, int64_t y_stride) {
+  walk_tile<1, 4, KQuantMicro<K>::template M>(rows, row_bytes, n_rows, acts, act_bytes, n_acts, n, y, y_stride);
+}
+
+template <class K>
+void set_kquant(KernelTable& t, DType type) {
+  slot(t, type).vec_dot = &kquant_vec_dot<K>;
+  slot(t, type).vec_dot_tile = &kquant_tile<K>;
 }
 
 template <class L>
@@ -69,6 +85,12 @@ inline KernelTable make_simd_table(KernelVariant variant) {
   slot(t, DType::kQ8_0).from_f32 = &quantize_q8_row<false>;
   slot(t, DType::kQ8_1).from_f32 = &quantize_q8_row<true>;
   slot(t, DType::kF16).from_f32 = &f32_to_f16_row;
+  // K-quants pair with Q8_K activations (quantized by the reference for now).
+  if (slot(t, DType::kQ8_K).from_f32 != nullptr) {
+    set_kquant<KQ45<false>>(t, DType::kQ4_K);
+    set_kquant<KQ45<true>>(t, DType::kQ5_K);
+    set_kquant<KQ6>(t, DType::kQ6_K);
+  }
   t.rms_norm = &rms_norm;
   t.softmax = &softmax;
   t.swiglu = &swiglu;

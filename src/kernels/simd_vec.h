@@ -1,5 +1,6 @@
 // A thin float-vector layer over AVX2 (8 lanes) or AVX-512 (16 lanes), so the float
-// kernels are written once (simd_float_ops.h) and compiled once per variant.
+// kernels are written once (simd_float_dot.h, simd_elementwise.h, simd_attention.h)
+// and compiled once per variant.
 //
 // Include only from a kernels_<isa>.cc that is compiled with that ISA's flags and
 // defines HERD_SIMD_NS first. Everything here lives in herd::HERD_SIMD_NS, so the

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <span>
 #include <utility>
 
+#include "tokenizer/bpe_word_cache.h"
 #include "tokenizer/byte_level.h"
 
 namespace herd {
@@ -46,6 +48,7 @@ int parse_byte_token(std::string_view text) {
 
 struct BpeTokenizer::Scratch {
   BpePreTokenizer::Scratch pre;
+  BpeWordCache* cache = nullptr;  // this thread's, for this tokenizer
   std::vector<int32_t> ids;     // the word's symbols, as token ids
   std::vector<int32_t> ranks;   // short words: rank of (ids[i], ids[i + 1]), kNoRank if none
   std::vector<int32_t> merged;  // short words: what that pair becomes
@@ -62,7 +65,10 @@ Result<std::unique_ptr<Tokenizer>> BpeTokenizer::create(Vocab vocab) {
 }
 
 BpeTokenizer::BpeTokenizer(Vocab vocab, BpePreTokenizer pre, bool ignore_merges)
-    : Tokenizer(std::move(vocab)), pre_(std::move(pre)), ignore_merges_(ignore_merges) {
+    : Tokenizer(std::move(vocab)),
+      pre_(std::move(pre)),
+      ignore_merges_(ignore_merges),
+      instance_(BpeWordCache::new_owner_id()) {
   merges_ = BpeMergeTable::build(vocab_);
   if (ignore_merges_) whole_words_ = TokenBytesIndex::build(vocab_);
   std::string s;
@@ -92,6 +98,7 @@ std::vector<int32_t> BpeTokenizer::encode(std::string_view text, bool add_specia
 
 void BpeTokenizer::encode_fragment(std::string_view text, std::vector<int32_t>& out) const {
   Scratch s;
+  s.cache = &BpeWordCache::for_owner(instance_);
   pre_.for_each_word(text, s.pre, [&](std::string_view word) { encode_word(word, s, out); });
 }
 
@@ -123,6 +130,9 @@ void BpeTokenizer::encode_word(std::string_view word, Scratch& s, std::vector<in
       return;
     }
   }
+  BpeWordCache* cache = word.size() <= BpeWordCache::kMaxWord ? s.cache : nullptr;
+  if (cache != nullptr && cache->find(word, out)) return;
+  const size_t first = out.size();
   s.ids.clear();
   for (char c : word) s.ids.push_back(byte_ids_[static_cast<uint8_t>(c)]);
   if (word.size() <= kShortWord) {
@@ -130,6 +140,7 @@ void BpeTokenizer::encode_word(std::string_view word, Scratch& s, std::vector<in
   } else {
     merge_long(s, out);
   }
+  if (cache != nullptr) cache->insert(word, std::span<const int32_t>(out).subspan(first));
 }
 
 void BpeTokenizer::merge_short(Scratch& s, std::vector<int32_t>& out) const {

@@ -4,7 +4,8 @@
 //   2. with ignore_merges (Llama 3, Tekken) a word that is a token as a whole is taken;
 //   3. otherwise each byte of the word starts as its byte-level token, and repeatedly
 //      the adjacent pair with the lowest merge rank (ties: leftmost) becomes the token
-//      it merges to, until no pair merges.
+//      it merges to, until no pair merges. Results of short words are memoised per
+//      thread (bpe_word_cache.h).
 // Token texts are in GPT-2's byte alphabet (byte_level.h); decoding maps them back,
 // so decode(encode(text)) == text for any bytes.
 #pragma once
@@ -53,6 +54,7 @@ class BpeTokenizer final : public Tokenizer {
   TokenBytesIndex whole_words_;  // only with ignore_merges
   std::array<int32_t, 256> byte_ids_{};  // the token of each single byte, or -1
   bool ignore_merges_ = false;
+  uint64_t instance_ = 0;  // keys this tokenizer's per-thread word cache (bpe_word_cache.h)
 };
 
 }  // namespace herd

@@ -135,6 +135,21 @@ TEST(Limits, HugeOutputStops) {
   EXPECT_EQ(render_error("{{ 'ab' * 9223372036854775807 }}").kind, TemplateError::Kind::kLimit);
 }
 
+TEST(Limits, DeeplyNestedValuesStop) {
+  EXPECT_EQ(render_error("{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}"
+                         "{% endfor %}")
+                .kind,
+            TemplateError::Kind::kLimit);
+  EXPECT_EQ(render_error("{% set ns = namespace(x=none) %}{% for i in range(100000) %}"
+                         "{% set ns.x = namespace(y=ns.x) %}{% endfor %}")
+                .kind,
+            TemplateError::Kind::kLimit);
+  EXPECT_EQ(render_error("{% set ns = namespace(x=none) %}{% for i in range(100000) %}"
+                         "{% set ns.x = [ns.x].count %}{% endfor %}")
+                .kind,
+            TemplateError::Kind::kLimit);
+}
+
 TEST(Limits, SelfReferenceDoesNotLoopForever) {
   EXPECT_EQ(render_error("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}").kind, TemplateError::Kind::kLimit);
 }

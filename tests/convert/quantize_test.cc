@@ -38,7 +38,8 @@ std::vector<std::string> available_reference_types() {
     const fs::path json = logits_dir() / ("llama-tiny-" + std::string(ft.name) + ".json");
     if (!fs::exists(json)) continue;
     bool ok = true;
-    for (const auto& [type, count] : testing::read_json(json)["tensor_type_counts"].items()) {
+    const nlohmann::json j = testing::read_json(json);
+    for (const auto& [type, count] : j["tensor_type_counts"].items()) {
       const std::optional<DType> t = dtype_from_name(type);
       ok &= t && dtype_has_ref(*t);
     }

@@ -113,7 +113,9 @@ TEST_P(SynthTinyTest, WritesAModelTheEngineRuns) {
   ASSERT_TRUE(file.ok()) << file.status().to_string();
   auto src = GgufFile::open(vocab.string());
   for (const GgufKv& kv : (*src)->metadata()) {
-    if (kv.key.substr(0, 10) == "tokenizer.") EXPECT_NE((*file)->find(kv.key), nullptr) << kv.key;
+    if (kv.key.substr(0, 10) == "tokenizer.") {
+      EXPECT_NE((*file)->find(kv.key), nullptr) << kv.key;
+    }
   }
   EXPECT_EQ(*(*file)->get_int("llama.embedding_length"), 256);
 

@@ -113,6 +113,17 @@ TEST_P(KernelVariantTest, VecDotMatchesReferenceForEveryType) {
   }
 }
 
+TEST_P(KernelVariantTest, KQuantDotsAreBitIdenticalToTheReference) {
+  // Exact integer sums per super-block, then the reference's own float steps.
+  for (DType type : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ8_K}) {
+    const int64_t n = 1024;
+    const std::vector<uint8_t> w = quantized(type, random_vec(static_cast<size_t>(n), 17), 1, n);
+    const std::vector<uint8_t> a = quantized(DType::kQ8_K, random_vec(static_cast<size_t>(n), 18, -5.0f, 5.0f), 1, n);
+    EXPECT_EQ(table().of(type).vec_dot(w.data(), a.data(), n), vec_dot_ref(type, w.data(), a.data(), n))
+        << dtype_name(type);
+  }
+}
+
 TEST_P(KernelVariantTest, FloatRowsOfAnyLength) {
   for (DType type : {DType::kF32, DType::kF16, DType::kBF16}) {
     for (int64_t n = 1; n <= 70; ++n) {

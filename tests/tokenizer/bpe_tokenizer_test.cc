@@ -231,6 +231,24 @@ TEST(BpeTokenizer, ConcurrentEncodeAgrees) {
   EXPECT_EQ(ok, (std::vector<int>{1, 1, 1, 1}));
 }
 
+TEST(BpeTokenizer, ManyTokenizersOnOneThreadKeepTheirOwnResults) {
+  // More tokenizers than a thread keeps word caches for, used in turn.
+  std::vector<const Tokenizer*> toks;
+  std::vector<std::vector<int32_t>> want;
+  const std::string text = "Hello world, hello again 123 \xE4\xBD\xA0\xE5\xA5\xBD";
+  for (const char* set : kBpeSets) {
+    toks.push_back(shared_tokenizer(gguf_of(set)));
+    ASSERT_NE(toks.back(), nullptr);
+    want.push_back(toks.back()->encode(text, false, false));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < toks.size(); ++i) {
+      EXPECT_EQ(toks[i]->encode(text, false, false), want[i]) << kBpeSets[i];
+      EXPECT_EQ(toks[i]->decode(want[i]), text) << kBpeSets[i];
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Vocabs, BpeVectors, ::testing::ValuesIn(kBpeSets),
                          [](const auto& info) {
                            std::string n = info.param;

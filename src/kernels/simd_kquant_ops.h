@@ -1,0 +1,188 @@
+// Dot products of Q4_K / Q5_K / Q6_K weight rows with Q8_K activation rows for one
+// SIMD variant, as single rows and rows x tokens tiles. Codes (up to 63) times int8
+// activations go through vpmaddubsw (pair sums fit int16) and vpmaddwd with the
+// sub-block scales. Every super-block's integer sums are computed exactly and scaled with
+// the same float operations in the same order as vec_dot_block in kquant_ref.cc, so the
+// results equal vec_dot_ref bit for bit. Included by kernels_<isa>.cc only.
+//
+// Layouts (tensor/kquant_blocks.h): Q8_K [0,4) d (float) | [4,260) qs | [260,292)
+// bsums (int16, one per 16 elements). The scale decoding is written out here rather
+// than calling the tensor layer's inline helpers, so no out-of-line copy compiled with
+// SIMD flags can be linked into scalar code.
+#pragma once
+
+#include "kernels/simd_quant_ops.h"
+
+namespace herd::HERD_SIMD_NS {
+
+inline constexpr size_t kQ8KBytes = 292;
+inline constexpr int kQK = 256;
+
+struct ActQ8K {
+  const uint8_t* p;
+  float d() const {
+    float v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  }
+  __m256i qs(int i) const { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 4 + i)); }
+  int bsum(int k) const {
+    int16_t v;
+    std::memcpy(&v, p + 260 + 2 * k, sizeof(v));
+    return v;
+  }
+};
+
+inline int hsum_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+// The 6-bit scale and min codes of Q4_K/Q5_K sub-block s from the 12 scale bytes.
+inline void k_scale_min(const uint8_t* q, int s, int* sc, int* m) {
+  if (s < 4) {
+    *sc = q[s] & 63;
+    *m = q[s + 4] & 63;
+  } else {
+    *sc = (q[s + 4] & 0x0f) | ((q[s - 4] >> 6) << 4);
+    *m = (q[s + 4] >> 4) | ((q[s] >> 6) << 4);
+  }
+}
+
+// A weight super-block unpacked once and then met by several activation rows: eight
+// vectors of 32 unsigned codes (element 32 k + i in byte i of q[k]) and, per vector,
+// the int16 scales of its two halves (sc[k], for vpmaddwd).
+struct KCodes {
+  __m256i q[8];
+  __m256i sc[8];
+};
+
+// Q4_K (kFifth false, 144 bytes) and Q5_K (kFifth true, 176 bytes):
+// [0,2) d | [2,4) dmin | [4,16) scales | Q5_K: [16,48) qh | then qs (128 bytes).
+template <bool kFifth>
+struct KQ45 {
+  static constexpr size_t kBytes = kFifth ? 176 : 144;
+  int mins[8];
+  float d, dmin;
+
+  void unpack(const uint8_t* w, KCodes* c) {
+    constexpr size_t kQs = kFifth ? 48 : 16;
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    for (int s = 0; s < 8; ++s) {
+      int sc;
+      k_scale_min(w + 4, s, &sc, &mins[s]);
+      c->sc[s] = _mm256_set1_epi16(static_cast<int16_t>(sc));
+    }
+    __m256i qh = _mm256_setzero_si256();
+    if constexpr (kFifth) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16));
+    for (int j = 0; j < 4; ++j) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kQs + 32 * j));
+      __m256i lo = _mm256_and_si256(q, low4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      if constexpr (kFifth) {
+        // Bit s of qh[l] is the fifth bit of element 32 s + l.
+        const __m256i b0 = _mm256_set1_epi8(static_cast<char>(1 << (2 * j)));
+        const __m256i b1 = _mm256_set1_epi8(static_cast<char>(1 << (2 * j + 1)));
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen));
+      }
+      c->q[2 * j] = lo;
+      c->q[2 * j + 1] = hi;
+    }
+    d = load_f16(w);
+    dmin = load_f16(w + 2);
+  }
+
+  // As vec_dot_block(BlockQ4_K/Q5_K, BlockQ8_K): d * sum - dmin * min_sum.
+  float finish(const ActQ8K& a, int sum) const {
+    int min_sum = 0;
+    for (int s = 0; s < 8; ++s) min_sum += mins[s] * (a.bsum(2 * s) + a.bsum(2 * s + 1));
+    const float dd = a.d() * d;
+    const float dm = a.d() * dmin;
+    return dd * static_cast<float>(sum) - dm * static_cast<float>(min_sum);
+  }
+};
+
+// Q6_K, 210 bytes: [0,128) ql | [128,192) qh | [192,208) scales (int8) | [208,210) d.
+// Codes are 0..63 with offset 32, removed through the activation's 16-element sums.
+struct KQ6 {
+  static constexpr size_t kBytes = 210;
+  int8_t scales[16];
+  float d;
+
+  void unpack(const uint8_t* w, KCodes* c) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    const __m256i two = _mm256_set1_epi8(3);
+    std::memcpy(scales, w + 192, sizeof(scales));
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 64 * h));
+      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 64 * h + 32));
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 128 + 32 * h));
+      // Vector 4 h + r holds elements 128 h + 32 r + l (sub-blocks 8 h + 2 r, + 1).
+      c->q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, two), 4));
+      c->q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two), 4));
+      c->q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two), 4));
+      c->q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two), 4));
+    }
+    for (int k = 0; k < 8; ++k) {
+      c->sc[k] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * k + 1]), _mm_set1_epi16(scales[2 * k]));
+    }
+    d = load_f16(w + 208);
+  }
+
+  float finish(const ActQ8K& a, int sum) const {
+    int offset_sum = 0;
+    for (int s = 0; s < 16; ++s) offset_sum += scales[s] * a.bsum(s);
+    return (a.d() * d) * static_cast<float>(sum - 32 * offset_sum);
+  }
+};
+
+// One weight row against T activation rows: every super-block is unpacked once.
+template <class K, int T>
+void kquant_row_tile(const uint8_t* row, const uint8_t* acts, size_t act_bytes, int64_t n, float* y,
+                     int64_t y_stride) {
+  float total[T];
+  for (int t = 0; t < T; ++t) total[t] = 0.0f;
+  for (int64_t b = 0; b < n / kQK; ++b) {
+    K k;
+    KCodes c;
+    k.unpack(row + b * K::kBytes, &c);
+#pragma GCC unroll 4
+    for (int t = 0; t < T; ++t) {
+      const ActQ8K a{acts + t * act_bytes + b * kQ8KBytes};
+      __m256i acc = _mm256_setzero_si256();
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; ++v) {
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(c.q[v], a.qs(32 * v)), c.sc[v]));
+      }
+      total[t] += k.finish(a, hsum_epi32(acc));
+    }
+  }
+  for (int t = 0; t < T; ++t) y[t * y_stride] = total[t];
+}
+
+template <class K>
+struct KQuantMicro {
+  template <int R, int T>
+  struct M {
+    static void run(const uint8_t* rows, size_t row_bytes, const uint8_t* acts, size_t act_bytes, int64_t n,
+                    float* y, int64_t y_stride) {
+      for (int r = 0; r < R; ++r) kquant_row_tile<K, T>(rows + r * row_bytes, acts, act_bytes, n, y + r, y_stride);
+    }
+  };
+};
+
+template <class K>
+float kquant_vec_dot(const void* row, const void* act, int64_t n) {
+  float y;
+  kquant_row_tile<K, 1>(static_cast<const uint8_t*>(row), static_cast<const uint8_t*>(act), 0, n, &y, 0);
+  return y;
+}
+
+}  // namespace herd::HERD_SIMD_NS

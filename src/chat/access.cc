@@ -75,6 +75,8 @@ Value Interpreter::get_attr(const Value& obj, std::string_view name) {
     case Kind::kObject: return obj.obj().get_attr(name);
     default: break;
   }
+  if (obj.is_list() && obj.flavor() == ListFlavor::kGroup && (name == "grouper" || name == "list"))
+    return obj.items()[name == "grouper" ? 0 : 1];
   if (has_method(obj, name)) return Value::object(std::make_shared<BoundMethod>(obj, std::string(name)));
   if (is_unsafe_method(obj, name)) {
     return Value::undefined("access to attribute '" + std::string(name) + "' of '" + type_name(obj) +

@@ -467,14 +467,17 @@ const std::unordered_map<std::string_view, FilterFn>& filter_table() {
 }  // namespace
 
 bool has_filter(std::string_view name) {
-  return filter_table().count(name) > 0 || name == "d";
+  return filter_table().count(name) > 0 || name == "d" || has_extra_filter(name);
 }
 
 Value apply_builtin_filter(Interpreter& in, std::string_view name, Value input, CallArgs& args) {
   if (name == "d") name = "default";
   const auto& t = filter_table();
   auto it = t.find(name);
-  if (it == t.end()) throw_runtime("no filter named '" + std::string(name) + "'");
+  if (it == t.end()) {
+    if (has_extra_filter(name)) return apply_extra_filter(in, name, input, args);
+    throw_runtime("no filter named '" + std::string(name) + "'");
+  }
   return it->second(in, input, args);
 }
 

@@ -90,6 +90,8 @@ class Dumper {
       case Kind::kFloat: out_ += float_json(v.as_float()); return;
       case Kind::kString: append_escaped(out_, v.str(), o_.ensure_ascii); return;
       case Kind::kList: {
+        if (v.flavor() != ListFlavor::kList && !v.is_tuple())
+          throw_runtime("Object of type " + type_name(v) + " is not JSON serializable");
         if (v.items().empty()) {
           out_ += "[]";
           return;

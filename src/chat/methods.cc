@@ -52,7 +52,74 @@ Value all_chars(const std::string& s, Pred pred) {
   return Value::boolean(std::all_of(cps.begin(), cps.end(), pred));
 }
 
-// Python's str.format with {} / {0} / {name}, optional !r/!s and a simple spec.
+// The format-spec mini-language: [[fill]align][sign][0][width][.precision][type].
+std::string apply_format_spec(const Value& v, std::string text, const std::string& spec) {
+  size_t i = 0;
+  std::string fill = " ";
+  char align = 0;
+  const std::u32string sc = utf8_decode(spec);
+  auto is_align = [](char32_t c) { return c == '<' || c == '>' || c == '^' || c == '='; };
+  if (sc.size() >= 2 && is_align(sc[1])) {
+    fill = utf8_encode(sc.substr(0, 1));
+    align = static_cast<char>(sc[1]);
+    i = 2;
+  } else if (!sc.empty() && is_align(sc[0])) {
+    align = static_cast<char>(sc[0]);
+    i = 1;
+  }
+  const std::string rest = utf8_encode(sc.substr(i));
+  size_t p = 0;
+  std::string sign;
+  if (p < rest.size() && (rest[p] == '+' || rest[p] == '-' || rest[p] == ' ')) sign = rest.substr(p++, 1);
+  if (p < rest.size() && rest[p] == '0') {
+    if (!align) {
+      fill = "0";
+      align = '=';
+    }
+    ++p;
+  }
+  int64_t width = 0;
+  while (p < rest.size() && std::isdigit(static_cast<unsigned char>(rest[p]))) width = std::min<int64_t>(width * 10 + (rest[p++] - '0'), 1 << 20);
+  int precision = -1;
+  if (p < rest.size() && rest[p] == '.') {
+    precision = 0;
+    ++p;
+    while (p < rest.size() && std::isdigit(static_cast<unsigned char>(rest[p]))) precision = std::min(precision * 10 + (rest[p++] - '0'), 100);
+  }
+  const char type = p < rest.size() ? rest[p] : 0;
+  char buf[512];
+  if (v.is_number() && (type == 'f' || type == 'F' || type == 'e' || type == 'E' || type == 'g' || type == 'G' || type == '%')) {
+    const double x = type == '%' ? v.as_float() * 100 : v.as_float();
+    const std::string f = "%" + sign + "." + std::to_string(precision < 0 ? 6 : precision) + (type == '%' ? 'f' : type);
+    std::snprintf(buf, sizeof buf, f.c_str(), x);
+    text = std::string(buf) + (type == '%' ? "%" : "");
+  } else if (v.is_number() && !v.is_float() && (type == 'd' || type == 'x' || type == 'X' || type == 'o' || type == 0)) {
+    std::snprintf(buf, sizeof buf, ("%" + sign + "ll" + (type == 0 ? 'd' : type)).c_str(), static_cast<long long>(v.as_int()));
+    text = buf;
+  } else if (v.is_string() && precision >= 0) {
+    text = utf8_encode(utf8_decode(text).substr(0, static_cast<size_t>(precision)));
+  }
+  const auto len = static_cast<int64_t>(utf8_length(text));
+  if (width <= len) return text;
+  if (!align) align = v.is_number() ? '>' : '<';
+  const int64_t pad = width - len;
+  auto rep = [&](int64_t n) {
+    std::string r;
+    for (int64_t k = 0; k < n; ++k) r += fill;
+    return r;
+  };
+  switch (align) {
+    case '<': return text + rep(pad);
+    case '>': return rep(pad) + text;
+    case '^': return rep(pad / 2) + text + rep(pad - pad / 2);
+    default: {  // '=': padding after the sign
+      const size_t sign_len = !text.empty() && (text[0] == '-' || text[0] == '+' || text[0] == ' ') ? 1 : 0;
+      return text.substr(0, sign_len) + rep(pad) + text.substr(sign_len);
+    }
+  }
+}
+
+// Python's str.format with {} / {0} / {name}, optional !r/!s and a format spec.
 std::string str_format(Interpreter& in, const std::string& fmt, CallArgs& args) {
   std::string out;
   size_t auto_index = 0;
@@ -116,17 +183,7 @@ std::string str_format(Interpreter& in, const std::string& fmt, CallArgs& args) 
       v = in.get_path(v, path);
     }
     std::string text = conv == "r" ? to_repr(v) : to_str(v);
-    if (!spec.empty()) {
-      char buf[256];
-      if (v.is_number() && !spec.empty() && (spec.back() == 'f' || spec.back() == 'e' || spec.back() == 'g')) {
-        std::snprintf(buf, sizeof buf, ("%" + spec).c_str(), v.as_float());
-        text = buf;
-      } else if (v.is_int() && spec.back() == 'd') {
-        std::snprintf(buf, sizeof buf, ("%" + spec.substr(0, spec.size() - 1) + "lld").c_str(),
-                      static_cast<long long>(v.as_int()));
-        text = buf;
-      }
-    }
+    if (!spec.empty()) text = apply_format_spec(v, text, spec);
     out += text;
     in.check_size(out.size());
   }
@@ -266,12 +323,12 @@ Value dict_method(const Value& self, std::string_view name, CallArgs& args) {
   if (name == "items") {
     ValueList out;
     for (const auto& [k, v] : d.entries) out.push_back(Value::list({k, v}, true));
-    return Value::list(std::move(out));
+    return Value::list_of(std::move(out), ListFlavor::kDictItems);
   }
   if (name == "keys" || name == "values") {
     ValueList out;
     for (const auto& [k, v] : d.entries) out.push_back(name == "keys" ? k : v);
-    return Value::list(std::move(out));
+    return Value::list_of(std::move(out), name == "keys" ? ListFlavor::kDictKeys : ListFlavor::kDictValues);
   }
   if (name == "get") {
     if (const Value* v = d.find(args.take(0, "key"))) return *v;

@@ -185,7 +185,9 @@ Value builtin_range(Interpreter& in, CallArgs& args) {
     if (__builtin_add_overflow(i, step, &i)) break;
     i -= step;
   }
-  return Value::list(std::move(out));
+  std::string text = "range(" + std::to_string(start) + ", " + std::to_string(stop);
+  if (step != 1) text += ", " + std::to_string(step);
+  return Value::list_of(std::move(out), ListFlavor::kRange, text + ")");
 }
 
 Dict dict_from_args(CallArgs& args) {

@@ -1,5 +1,6 @@
 #include "chat/operators.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -78,7 +79,9 @@ Value binary_op(std::string_view op, const Value& a, const Value& b, size_t max_
       }
       return Value::string(a.str() + b.str());
     }
-    if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+    const bool plain_lists = a.is_list() && b.is_list() && a.flavor() == ListFlavor::kList &&
+                             b.flavor() == ListFlavor::kList;
+    if (plain_lists || (a.is_list() && b.is_list() && a.is_tuple() && b.is_tuple())) {
       if ((a.items().size() + b.items().size()) * 8 > max_bytes) throw_limit("list too large");
       ValueList out = a.items();
       out.insert(out.end(), b.items().begin(), b.items().end());
@@ -252,6 +255,18 @@ std::string percent_format(const std::string& fmt, const Value& args) {
         if (!arg.is_number()) throw_runtime("must be real number, not " + type_name(arg));
         std::snprintf(buf, sizeof buf, (spec + conv).c_str(), arg.as_float());
         out += buf;
+        break;
+      }
+      case 'c': {
+        std::string ch;
+        if (arg.is_string() && utf8_length(arg.str()) == 1) {
+          ch = arg.str();
+        } else if (arg.is_int() && arg.as_int() >= 0 && arg.as_int() <= 0x10FFFF) {
+          utf8_append(ch, static_cast<char32_t>(arg.as_int()));
+        } else {
+          throw_runtime("%c requires an int or a unicode character");
+        }
+        out += ch;
         break;
       }
       default: throw_runtime(std::string("unsupported format character '") + conv + "'");

@@ -84,12 +84,17 @@ int Value::nest() const {
 }
 
 Value Value::list(ValueList items, bool tuple) {
+  return list_of(std::move(items), tuple ? ListFlavor::kTuple : ListFlavor::kList);
+}
+
+Value Value::list_of(ValueList items, ListFlavor flavor, std::string range_text) {
   int depth = 0;
   for (const Value& v : items) depth = std::max(depth, v.nest());
   if (depth + 1 > kMaxValueNesting) throw_limit("value nested too deeply");
   Value v(Kind::kList);
   v.list_ = std::make_shared<ValueList>(std::move(items));
-  v.tuple_ = tuple;
+  v.flavor_ = flavor;
+  v.str_ = std::move(range_text);
   v.nest_ = depth + 1;
   return v;
 }
@@ -154,7 +159,17 @@ std::string type_name(const Value& v) {
     case Kind::kInt: return "int";
     case Kind::kFloat: return "float";
     case Kind::kString: return v.is_markup() ? "Markup" : "str";
-    case Kind::kList: return v.is_tuple() ? "tuple" : "list";
+    case Kind::kList:
+      switch (v.flavor()) {
+        case ListFlavor::kList: return "list";
+        case ListFlavor::kTuple: return "tuple";
+        case ListFlavor::kDictKeys: return "dict_keys";
+        case ListFlavor::kDictValues: return "dict_values";
+        case ListFlavor::kDictItems: return "dict_items";
+        case ListFlavor::kRange: return "range";
+        case ListFlavor::kGroup: return "_GroupTuple";
+      }
+      return "list";
     case Kind::kDict: return "dict";
     case Kind::kObject: return v.obj().type_name();
   }
@@ -258,6 +273,15 @@ void repr_into(const Value& v, std::string& out, int depth) {
   switch (v.kind()) {
     case Kind::kString: out += string_repr(v.str()); return;
     case Kind::kList: {
+      if (v.flavor() == ListFlavor::kRange) {
+        out += v.str();
+        return;
+      }
+      const char* view = v.flavor() == ListFlavor::kDictKeys     ? "dict_keys("
+                         : v.flavor() == ListFlavor::kDictValues ? "dict_values("
+                         : v.flavor() == ListFlavor::kDictItems  ? "dict_items("
+                                                                 : nullptr;
+      if (view) out += view;
       out += v.is_tuple() ? '(' : '[';
       bool first = true;
       for (const Value& item : v.items()) {
@@ -267,6 +291,7 @@ void repr_into(const Value& v, std::string& out, int depth) {
       }
       if (v.is_tuple() && v.items().size() == 1) out += ',';
       out += v.is_tuple() ? ')' : ']';
+      if (view) out += ')';
       return;
     }
     case Kind::kDict: {
@@ -312,6 +337,11 @@ std::string to_str(const Value& v) {
 
 namespace {
 
+// Lists compare only with lists, tuples (groupby's named tuples too) with tuples, ...
+ListFlavor flavor_class(const Value& v) {
+  return v.flavor() == ListFlavor::kGroup ? ListFlavor::kTuple : v.flavor();
+}
+
 bool equal_at(const Value& a, const Value& b, int depth) {
   if (depth > kMaxNesting) throw_limit("value nested too deeply to compare");
   if (a.is_number() && b.is_number()) {
@@ -324,7 +354,7 @@ bool equal_at(const Value& a, const Value& b, int depth) {
     case Kind::kNone: return true;
     case Kind::kString: return a.str() == b.str();
     case Kind::kList: {
-      if (a.is_tuple() != b.is_tuple() || a.items().size() != b.items().size()) return false;
+      if (flavor_class(a) != flavor_class(b) || a.items().size() != b.items().size()) return false;
       for (size_t i = 0; i < a.items().size(); ++i)
         if (!equal_at(a.items()[i], b.items()[i], depth + 1)) return false;
       return true;
@@ -359,7 +389,8 @@ int py_compare(const Value& a, const Value& b) {
     const int c = a.str().compare(b.str());  // UTF-8 byte order is code point order
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
-  if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+  if (a.is_list() && b.is_list() && flavor_class(a) == flavor_class(b) &&
+      (a.flavor() == ListFlavor::kList || a.is_tuple())) {
     const auto& x = a.items();
     const auto& y = b.items();
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {

@@ -20,6 +20,18 @@ enum class Kind { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict,
 
 using ValueList = std::vector<Value>;
 
+// What a list value is in Python: they iterate alike and differ in how they print
+// (and in whether tojson accepts them).
+enum class ListFlavor : uint8_t {
+  kList,
+  kTuple,
+  kDictKeys,    // dict_keys([...])
+  kDictValues,  // dict_values([...])
+  kDictItems,   // dict_items([...])
+  kRange,       // range(a, b[, c]); the text is kept in the value
+  kGroup,       // groupby's (grouper, list) named tuple: prints as a tuple
+};
+
 // A dict keeps insertion order; keys compare with Python equality (1 == 1.0 == True).
 struct Dict {
   std::vector<std::pair<Value, Value>> entries;
@@ -82,6 +94,7 @@ class Value {
   }
   // Throw a limit error past kMaxValueNesting.
   static Value list(ValueList items, bool tuple = false);
+  static Value list_of(ValueList items, ListFlavor flavor, std::string range_text = {});
   static Value dict(Dict d);
   static Value object(std::shared_ptr<Object> o) {
     Value v(Kind::kObject);
@@ -98,7 +111,10 @@ class Value {
   bool is_number() const { return kind_ == Kind::kInt || kind_ == Kind::kFloat || kind_ == Kind::kBool; }
   bool is_string() const { return kind_ == Kind::kString; }
   bool is_list() const { return kind_ == Kind::kList; }
-  bool is_tuple() const { return kind_ == Kind::kList && tuple_; }
+  bool is_tuple() const {
+    return kind_ == Kind::kList && (flavor_ == ListFlavor::kTuple || flavor_ == ListFlavor::kGroup);
+  }
+  ListFlavor flavor() const { return flavor_; }
   bool is_dict() const { return kind_ == Kind::kDict; }
   bool is_object() const { return kind_ == Kind::kObject; }
   bool is_markup() const { return kind_ == Kind::kString && markup_; }
@@ -120,7 +136,7 @@ class Value {
   explicit Value(Kind k) : kind_(k) {}
   Kind kind_ = Kind::kUndefined;
   bool markup_ = false;
-  bool tuple_ = false;
+  ListFlavor flavor_ = ListFlavor::kList;
   int32_t nest_ = 0;
   int64_t i_ = 0;
   double f_ = 0;

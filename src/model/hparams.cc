@@ -116,9 +116,8 @@ Result<Hparams> read_hparams(const GgufFile& f, const std::string& arch) {
   }
   hp.rope_swa = hp.rope_global();
 
-  HERD_ASSIGN_OR_RETURN(hp.n_swa, read_arch_count(f, hp, "attention.sliding_window", 0));
-  HERD_ASSIGN_OR_RETURN(hp.attn_softcap, read_arch_float(f, hp, "attn_logit_softcapping", 0.0f));
-  HERD_ASSIGN_OR_RETURN(hp.final_softcap, read_arch_float(f, hp, "final_logit_softcapping", 0.0f));
+  // Sliding window and soft-caps are read by the families that use them (a llama file
+  // with a sliding_window key still attends globally, as in llama.cpp).
 
   // Experts: both counts or neither.
   HERD_ASSIGN_OR_RETURN(hp.n_expert, read_arch_count(f, hp, "expert_count", 0));

@@ -80,7 +80,8 @@ struct Hparams {
 };
 
 // Reads the "<arch>.*" keys all families share; checks that the values are positive
-// and consistent. rope_swa starts equal to the global rope.
+// and consistent. rope_swa starts equal to the global rope; the sliding window and
+// soft-caps stay off (the families that have them read their keys).
 Result<Hparams> read_hparams(const GgufFile& file, const std::string& arch);
 
 // An optional non-negative float "<arch>.<key>", `fallback` when absent.

@@ -94,7 +94,8 @@ class Model {
 };
 
 ModelInfo model_info(const Model& model);
-// One line, e.g. "qwen2 · 1.5M params · Q8_0 (F32×11, Q8_0×16) · ctx 512 · 2 layers, 256 embd, 4/2 heads".
+// One line, e.g. `gemma2 "gemma2-tiny" · 15.49M params · F16 (F16×183, F32×105) · ctx 512 ·
+// 26 layers, 256 embd, 4/2 heads, sliding window 32`.
 std::string describe_model(const Model& model);
 // The llama.cpp file-type name of a general.file_type value ("Q4_K_M"); "" when unknown.
 std::string file_type_name(int64_t file_type);

@@ -80,6 +80,19 @@ TEST(Filters, DefaultAndSafe) {
   EXPECT_EQ(render("{{ '<a>'|safe + '<b>' }} {{ '<a>' ~ '<b>'|safe }} {{ '<&>'|escape }}"), "<a>&lt;b&gt; <a><b> &lt;&amp;&gt;");
 }
 
+TEST(Filters, LessCommonOnes) {
+  EXPECT_EQ(render("{{ 'Hello World'|truncate(5) }} {{ 'Hello World'|truncate(5, true, '!', 0) }} {{ 'ab'|truncate(5) }}"),
+            "He... Hell! ab");
+  EXPECT_EQ(render("{% for g in x|groupby('r') %}{{ g.grouper }}={{ g.list|map(attribute='c')|join }};{% endfor %}"
+                   "{{ (x|groupby('r'))[0] }}",
+                   R"({"x":[{"r":"b","c":1},{"r":"a","c":2},{"r":"B","c":3}]})"),
+            "a=2;b=13;('a', [{'r': 'a', 'c': 2}])");
+  EXPECT_EQ(render("{{ [1, 2, 3, 4, 5]|slice(2)|list }} {{ [1, 2, 3]|slice(2, 0)|list }}"),
+            "[[1, 2, 3], [4, 5]] [[1, 2], [3, 0]]");
+  EXPECT_EQ(render("{{ 'a b/c&'|urlencode }} {{ {'k': 'a b'}|urlencode }}"), "a%20b/c%26 k=a+b");
+  EXPECT_EQ(render("{{ [7]|random }}"), "7");
+}
+
 TEST(Filters, UnknownFilterIsAnError) {
   TemplateError e = render_error("{{ 1|frobnicate }}");
   EXPECT_EQ(e.kind, TemplateError::Kind::kRuntime);

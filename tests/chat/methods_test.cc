@@ -34,6 +34,9 @@ TEST(Methods, SearchReplaceFormat) {
   EXPECT_EQ(render("{{ 'a-b-c'.replace('-', '+', 1) }} {{ ', '.join(['a', 'b']) }}"), "a+b-c a, b");
   EXPECT_EQ(render("{{ '{} and {}'.format(1, 'x') }} {{ '{0}{0}{name}'.format('a', name='n') }} {{ '{:.2f}'.format(1.5) }}"),
             "1 and x aan 1.50");
+  EXPECT_EQ(render("{{ '{0:>5}|{1:<4}|{2:^6}|{3:05d}|{4:*^7.2f}|{5:+d}|{6:.1%}'.format('a', 'b', 'c', 42, 3.14159, 5, 0.25) }}"),
+            "    a|b   |  c   |00042|*3.14**|+5|25.0%");
+  EXPECT_EQ(render("{{ '%c%c|%5s|%-3d|' % (72, 'i', 'x', 7) }}"), "Hi|    x|7  |");
   EXPECT_EQ(render("{{ 'ab'.center(6, '*') }} {{ '5'.zfill(3) }} {{ 'a'.ljust(3) }}|"), "**ab** 005 a  |");
   EXPECT_EQ(render("{{ 'a=b'.partition('=') }} {{ 'prefix_x'.removeprefix('prefix_') }}"), "('a', '=', 'b') x");
 }
@@ -41,7 +44,7 @@ TEST(Methods, SearchReplaceFormat) {
 TEST(Methods, DictMethodsComeBeforeKeys) {
   const std::string ctx = R"({"d": {"items": {"type": "string"}, "keys": 1, "b": 2}})";
   EXPECT_EQ(render("{{ d.items() | list }}", ctx), "[('items', {'type': 'string'}), ('keys', 1), ('b', 2)]");
-  EXPECT_EQ(render("{{ d['items'] }} {{ d.keys() }} {{ d.values()|list|length }}", ctx),
+  EXPECT_EQ(render("{{ d['items'] }} {{ d.keys()|list }} {{ d.values()|list|length }}", ctx),
             "{'type': 'string'} ['items', 'keys', 'b'] 3");
   EXPECT_EQ(render("{{ d.get('b') }} {{ d.get('z') }} {{ d.get('z', 5) }} {{ d.b }}", ctx), "2 None 5 2");
   EXPECT_EQ(render("{{ d.items is defined }} {{ d.nope is defined }}", ctx), "True False");

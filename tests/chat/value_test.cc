@@ -37,6 +37,14 @@ TEST(Value, PrintsLikePython) {
   EXPECT_EQ(render("{{ x }} {{ y }}", R"({"x": 5, "y": 5.0})"), "5 5.0");
 }
 
+TEST(Value, ViewsAndRangesPrintLikePython) {
+  EXPECT_EQ(render("{{ d.keys() }} {{ d.values() }} {{ d.items() }}", R"({"d":{"a":1}})"),
+            "dict_keys(['a']) dict_values([1]) dict_items([('a', 1)])");
+  EXPECT_EQ(render("{{ range(3) }} {{ range(1, 9, 2) }} {{ range(3)|list }}"), "range(0, 3) range(1, 9, 2) [0, 1, 2]");
+  EXPECT_NE(render("{{ {'a': 1}.items()|tojson }}").find("dict_items is not JSON serializable"), std::string::npos);
+  EXPECT_EQ(render("{{ {'a': 1}.items()|list|tojson }}"), "[[\"a\", 1]]");
+}
+
 TEST(Value, EqualityAcrossNumericTypes) {
   EXPECT_TRUE(py_equal(Value::integer(1), Value::floating(1.0)));
   EXPECT_TRUE(py_equal(Value::boolean(true), Value::integer(1)));

@@ -88,6 +88,19 @@ TEST(SynthModel, LayerOverrideAndErrors) {
   EXPECT_EQ(synth_model(plan_of("tiny", "Q9_9")).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(SynthModel, SmallerVocabularyIsPaddedToTheShape) {
+  const fs::path vocab = testing::shared_dir() / "models" / "stories260K.gguf";
+  if (!fs::exists(vocab)) GTEST_SKIP() << "no shared models";
+  SynthParams p = plan_of("tinyllama-1.1b", "Q8_0");
+  p.vocab_from = vocab.string();
+  Result<SynthSummary> s = synth_model(p);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->n_vocab, 32000);
+  EXPECT_EQ(by_name(s->tensors).at("output.weight").dims, (std::vector<uint64_t>{2048, 32000}));
+  p.vocab_from = (testing::shared_dir() / "no-such-vocab.gguf").string();
+  EXPECT_FALSE(synth_model(p).ok());
+}
+
 class SynthTinyTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SynthTinyTest, WritesAModelTheEngineRuns) {

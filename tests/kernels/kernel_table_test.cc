@@ -204,6 +204,22 @@ TEST_P(KernelVariantTest, RmsNorm) {
   }
 }
 
+TEST_P(KernelVariantTest, RmsNormAndSwigluInPlace) {
+  // The model normalises q/k heads and gates in place (y == x, out == gate).
+  for (int64_t n : {8, 64, 100}) {
+    const std::vector<float> x = random_vec(static_cast<size_t>(n), 35, -3.0f, 3.0f);
+    const std::vector<float> w = random_vec(static_cast<size_t>(n), 36, 0.5f, 1.5f);
+    std::vector<float> want(static_cast<size_t>(n)), inplace = x;
+    table().rms_norm(x.data(), w.data(), want.data(), n, 1e-6f);
+    table().rms_norm(inplace.data(), w.data(), inplace.data(), n, 1e-6f);
+    EXPECT_EQ(inplace, want) << "n " << n;
+    std::vector<float> out(static_cast<size_t>(n)), gate = x;
+    table().swiglu(x.data(), w.data(), out.data(), n);
+    table().swiglu(gate.data(), w.data(), gate.data(), n);
+    EXPECT_EQ(gate, out) << "n " << n;
+  }
+}
+
 TEST_P(KernelVariantTest, Softmax) {
   for (int64_t n : {1, 5, 16, 31, 100, 1000}) {
     std::vector<float> x = random_vec(static_cast<size_t>(n), 41, -10.0f, 10.0f);

@@ -84,6 +84,18 @@ TEST(Hparams, Phi3SlidesOnEveryLayer) {
   EXPECT_EQ(hp.n_swa, 2047);
 }
 
+TEST(Hparams, OnlyTheFamiliesWithWindowsAndCapsReadThem) {
+  TinyModel m = make_tiny_model("llama");
+  m.set_arch("attention.sliding_window", 4u).set_arch("final_logit_softcapping", 5.0f);
+  const Hparams hp = load_hparams(m);
+  EXPECT_EQ(hp.n_swa, 0);  // llama.cpp's llama ignores them too
+  EXPECT_FALSE(hp.is_swa_layer(0));
+  EXPECT_FLOAT_EQ(hp.final_softcap, 0.0f);
+  TinyModel g3 = make_tiny_model("gemma3");
+  g3.set_arch("final_logit_softcapping", 5.0f);
+  EXPECT_FLOAT_EQ(load_hparams(g3).final_softcap, 5.0f);
+}
+
 TEST(Hparams, ExpertKeys) {
   TinyModel m = make_tiny_model("qwen2moe");
   Hparams hp = load_hparams(m);

@@ -1,6 +1,8 @@
 // The model summary: architecture, parameter count, file type, tensor type mix.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "../support/shared_data.h"
 #include "model/model.h"
 #include "tiny_model.h"
@@ -54,6 +56,7 @@ TEST(ModelInfo, SharedReferenceModel) {
   EXPECT_EQ(info.n_layer, 26);
   EXPECT_EQ(info.file_bytes, 31069632u);
   const std::string line = describe_model(**model);
+  std::printf("  %s\n", line.c_str());
   EXPECT_NE(line.find("F16 (F16×183, F32×105)"), std::string::npos) << line;
   EXPECT_NE(line.find("sliding window 32"), std::string::npos) << line;
 }

@@ -13,7 +13,8 @@ Status load_gemma3(const GgufFile& file, Hparams* hp, ModelWeights* w) {
   hp->ffn_act = FfnActivation::kGeluTanh;
   hp->embd_scale = std::sqrt(static_cast<float>(hp->n_embd));
   if (hp->n_expert > 0) return corrupt_file("gemma3 has no experts");
-  hp->attn_softcap = 0.0f;  // gemma3 has no attention soft-cap; the final one applies if the key is present
+  // No attention soft-cap; the final one applies only if the file has the key.
+  HERD_ASSIGN_OR_RETURN(hp->final_softcap, read_arch_float(file, *hp, "final_logit_softcapping", 0.0f));
   HERD_ASSIGN_OR_RETURN(hp->n_swa, read_arch_count(file, *hp, "attention.sliding_window", 4096));
   HERD_ASSIGN_OR_RETURN(hp->swa_period, read_arch_count(file, *hp, "attention.sliding_window_pattern", 6));
   HERD_ASSIGN_OR_RETURN(float base_swa, read_arch_float(file, *hp, "rope.freq_base_swa", 10000.0f));

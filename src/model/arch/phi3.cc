@@ -11,6 +11,7 @@ namespace herd {
 Status load_phi3(const GgufFile& file, Hparams* hp, ModelWeights* w) {
   hp->rope_style = RopeStyle::kNeox;
   if (hp->n_expert > 0) return unsupported("phi3 with experts (PhiMoE) is not supported");
+  HERD_ASSIGN_OR_RETURN(hp->n_swa, read_arch_count(file, *hp, "attention.sliding_window", 0));
   hp->swa_period = 0;  // every layer slides when the window is set
   DecoderSpec spec;
   spec.fused_qkv = true;

@@ -51,6 +51,52 @@ inline void k_scale_min(const uint8_t* q, int s, int* sc, int* m) {
   }
 }
 
+// f32 -> Q8_K rows, byte for byte as quantize_block(BlockQ8_K) for finite input:
+// max = the signed element of largest magnitude (the first on ties), iscale = -127 /
+// max, q = nearest-even(iscale * x) in [-128, 127], bsums of every 16, d = 1 / iscale.
+inline void quantize_q8k_row(const float* src, void* dst, int64_t n) {
+  static_assert(kQK % kQuantBlockSize == 0 && kQuantBlockSize % kW == 0);
+  uint8_t* out = static_cast<uint8_t*>(dst);
+  for (int64_t b = 0; b < n / kQK; ++b, out += kQ8KBytes) {
+    const float* x = src + b * kQK;
+    VF amax_v = vzero();
+    for (int i = 0; i < kQK; i += kW) amax_v = vmax(vabs(vload(x + i)), amax_v);  // NaN lanes lose
+    const float amax = vhmax(amax_v);
+    if (amax == 0.0f) {
+      std::memset(out, 0, kQ8KBytes);
+      continue;
+    }
+    float max = 0.0f;
+    for (int i = 0; i < kQK; i += kW) {
+      const int j = vfirst_eq(vabs(vload(x + i)), vset1(amax));
+      if (j >= 0) {
+        max = x[i + j];
+        break;
+      }
+    }
+    const float iscale = -127.0f / max;
+    const VF is = vset1(iscale);
+    int16_t bsums[kQK / 16];
+    for (int c = 0; c < kQK; c += kQuantBlockSize) {
+      VF q[kQuantBlockSize / kW];
+      for (int v = 0; v < kQuantBlockSize / kW; ++v) {
+        q[v] = vmin(vmax(vround(vmul(is, vload(x + c + v * kW))), vset1(-128.0f)), vset1(127.0f));
+      }
+      vstore_i8_block(reinterpret_cast<int8_t*>(out + 4 + c), q);
+      float sums[kQuantBlockSize];
+      for (int v = 0; v < kQuantBlockSize / kW; ++v) vstore(sums + v * kW, q[v]);
+      for (int h = 0; h < kQuantBlockSize / 16; ++h) {
+        float s = 0.0f;  // exact: small integers
+        for (int l = 0; l < 16; ++l) s += sums[16 * h + l];
+        bsums[(c + 16 * h) / 16] = static_cast<int16_t>(s);
+      }
+    }
+    std::memcpy(out + 260, bsums, sizeof(bsums));
+    const float d = 1.0f / iscale;
+    std::memcpy(out, &d, sizeof(d));
+  }
+}
+
 // A weight super-block unpacked once and then met by several activation rows: eight
 // vectors of 32 unsigned codes (element 32 k + i in byte i of q[k]) and, per vector,
 // the int16 scales of its two halves (sc[k], for vpmaddwd).

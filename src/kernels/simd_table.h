@@ -85,8 +85,9 @@ inline KernelTable make_simd_table(KernelVariant variant) {
   slot(t, DType::kQ8_0).from_f32 = &quantize_q8_row<false>;
   slot(t, DType::kQ8_1).from_f32 = &quantize_q8_row<true>;
   slot(t, DType::kF16).from_f32 = &f32_to_f16_row;
-  // K-quants pair with Q8_K activations (quantized by the reference for now).
+  // K-quants pair with Q8_K activations (present once the tensor layer has them).
   if (slot(t, DType::kQ8_K).from_f32 != nullptr) {
+    slot(t, DType::kQ8_K).from_f32 = &quantize_q8k_row;
     set_kquant<KQ45<false>>(t, DType::kQ4_K);
     set_kquant<KQ45<true>>(t, DType::kQ5_K);
     set_kquant<KQ6>(t, DType::kQ6_K);

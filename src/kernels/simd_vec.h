@@ -56,6 +56,11 @@ inline float vhmax(VF v) {
   return _mm_cvtss_f32(s);
 }
 inline VF vabs(VF v) { return _mm512_abs_ps(v); }
+// Index of the first lane where a == b, or -1.
+inline int vfirst_eq(VF a, VF b) {
+  const unsigned m = _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ);
+  return m == 0 ? -1 : __builtin_ctz(m);
+}
 // Round half away from zero (as roundf), exactly.
 inline VF vround_away(VF v) {
   const VF t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
@@ -125,6 +130,10 @@ inline float vhmax(VF v) {
   return _mm_cvtss_f32(s);
 }
 inline VF vabs(VF v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+inline int vfirst_eq(VF a, VF b) {
+  const unsigned m = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_EQ_OQ)));
+  return m == 0 ? -1 : __builtin_ctz(m);
+}
 inline VF vround_away(VF v) {
   const VF t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
   const VF up = _mm256_cmp_ps(vabs(_mm256_sub_ps(v, t)), _mm256_set1_ps(0.5f), _CMP_GE_OQ);

@@ -176,6 +176,9 @@ TEST_P(KernelVariantTest, ActivationQuantizationIsByteExact) {
       for (int i = 0; i < 32; ++i) x[static_cast<size_t>(i)] = 0.0f;  // an all-zero block
       x[40] = 0.5f * scale;                                           // ties for the rounding
       x[41] = -2.5f * scale;
+      x[100] = -3.0f * scale;  // Q8_K: two elements of the largest magnitude, the first
+      x[120] = 3.0f * scale;   // (negative) one sets the sign of the scale
+      for (size_t i = 256; i < 512; ++i) x[i] = 0.0f;  // an all-zero super-block
       const size_t bytes = static_cast<size_t>(*dtype_row_bytes(type, n));
       std::vector<uint8_t> want(bytes), got(bytes + 1, 0xEE);
       quantize_row_ref(type, x.data(), want.data(), n);

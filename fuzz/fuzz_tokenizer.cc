@@ -32,9 +32,18 @@
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+// What the current input runs with, for the message of a failed CHECK.
+char g_context[96] = "";
+
+// Names the broken invariant on stderr, then traps so libFuzzer saves the input.
+#define CHECK(cond)                                                                     \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
+      std::fprintf(stderr, "fuzz_tokenizer: line %d: invariant failed (%s): %s\n",      \
+                   __LINE__, g_context, #cond);                                         \
+      __builtin_trap();                                                                 \
+    }                                                                                   \
+  } while (0)
 
 struct Loaded {
   const char* name;
@@ -84,20 +93,20 @@ void check_streaming(const herd::Tokenizer& tok, std::span<const int32_t> ids, b
   std::string streamed;
   for (int32_t id : ids) {
     const std::string piece = dec.push(id);
-    check(valid_utf8(piece));
+    CHECK(valid_utf8(piece));
     streamed += piece;
   }
   const std::string rest = dec.finish();
-  check(valid_utf8(rest));
+  CHECK(valid_utf8(rest));
   streamed += rest;
-  check(valid_utf8(streamed));
+  CHECK(valid_utf8(streamed));
   const std::string whole = tok.decode(ids, render_special);
-  if (valid_utf8(whole)) check(streamed == whole);
+  if (valid_utf8(whole)) CHECK(streamed == whole);
   // finish() starts the decoder over: a second round gives the same text.
   std::string again;
   for (int32_t id : ids) again += dec.push(id);
   again += dec.finish();
-  check(again == streamed);
+  CHECK(again == streamed);
 }
 
 // The ids to decode: 3-byte groups. Most land in the vocab; the top values are the
@@ -132,6 +141,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool add_special = (flags & 0x10) != 0;
   const bool parse_special = (flags & 0x20) != 0;
   const bool render_special = (flags & 0x40) != 0;
+  std::snprintf(g_context, sizeof g_context, "%s add_special=%d parse_special=%d render_special=%d",
+                l.name, add_special, parse_special, render_special);
   const herd::Tokenizer& tok = *l.tok;
   const herd::Vocab& vocab = tok.vocab();
   const int32_t n_tokens = vocab.n_tokens();
@@ -140,19 +151,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Encode.
   const std::vector<int32_t> ids = tok.encode(text, add_special, parse_special);
-  for (int32_t id : ids) check(id >= 0 && id < n_tokens);
-  check(tok.encode(text, add_special, parse_special) == ids);
+  for (int32_t id : ids) CHECK(id >= 0 && id < n_tokens);
+  CHECK(tok.encode(text, add_special, parse_special) == ids);
   if (add_special && vocab.add_bos() && vocab.bos_id() >= 0) {
-    check(!ids.empty() && ids.front() == vocab.bos_id());
+    CHECK(!ids.empty() && ids.front() == vocab.bos_id());
   }
-  if (l.byte_level && !parse_special) check(tok.decode(ids) == text);
+  if (l.byte_level && !parse_special) CHECK(tok.decode(ids) == text);
   check_streaming(tok, ids, render_special);
 
   // Decode arbitrary ids, in range and out of it.
   const std::vector<int32_t> any = ids_from(rest, n_tokens);
   for (int32_t id : any) {
     const std::string piece = tok.token_to_piece(id, render_special);
-    if (!vocab.valid_id(id)) check(piece.empty());
+    if (!vocab.valid_id(id)) CHECK(piece.empty());
   }
   check_streaming(tok, any, render_special);
   return 0;

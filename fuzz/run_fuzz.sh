@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Runs fuzz_gguf for a while on a scratch corpus seeded from fuzz/corpus/gguf and, made at
-# run time, the first 16 KB of a few shared models (never copied into the repository).
+# Runs one of the fuzzers for a while on a scratch corpus. The seeds depend on the fuzzer
+# (its file name): checked-in ones from fuzz/corpus/ plus, made at run time, some shared
+# files (never copied into the repository):
+#   fuzz_gguf           corpus/gguf/*.gguf and the first 16 KB of a few shared models
+#   fuzz_tokenizer      corpus/tokenizer/*.txt and the upstream tokenizer test inputs
+#                       (models/vocab/*.inp), each behind a byte picking vocab and flags
+#   fuzz_chat_template  the shared chat templates (reference/chat-templates/templates)
 #
 # usage: run_fuzz.sh FUZZER WORK_DIR SECONDS [extra libFuzzer flags...]
 #   HERD_SHARED_DIR  the shared test files (default: ../shared next to the repository)
@@ -14,16 +19,56 @@ fuzzer=$1 work=$2 seconds=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${HERD_SHARED_DIR:-$here/../../shared}
+export HERD_SHARED_DIR=$shared
+corpus=$work/corpus
+mkdir -p "$corpus" "$work/artifacts"
 
-mkdir -p "$work/corpus" "$work/artifacts"
-cp "$here"/corpus/gguf/*.gguf "$work/corpus/"
-for m in models/stories260K.gguf models/mmproj-tinygemma3.gguf \
-         models/llama-2-tiny-random.gguf reference/logits/llama-tiny-Q4_K_M.gguf; do
-  if [[ -f "$shared/$m" ]]; then
-    head -c 16384 "$shared/$m" > "$work/corpus/header-$(basename "$m")"
-  fi
-done
+# Writes $corpus/NAME as the byte FLAGS (0..255) followed by the file SRC.
+with_flag_byte() {
+  local flags=$1 src=$2 name=$3
+  { printf "\\x$(printf '%02x' "$flags")"; cat "$src"; } > "$corpus/$name"
+}
+
+dict=()
+case $(basename "$fuzzer") in
+  fuzz_gguf*)
+    cp "$here"/corpus/gguf/*.gguf "$corpus/"
+    for m in models/stories260K.gguf models/mmproj-tinygemma3.gguf \
+             models/llama-2-tiny-random.gguf reference/logits/llama-tiny-Q4_K_M.gguf; do
+      if [[ -f "$shared/$m" ]]; then
+        head -c 16384 "$shared/$m" > "$corpus/header-$(basename "$m")"
+      fi
+    done
+    dict=(-dict="$here/gguf.dict")
+    ;;
+  fuzz_tokenizer*)
+    # Byte 0: bits 0-3 the vocab (in fuzz_tokenizer.cc's order), 0x10 add_special,
+    # 0x20 parse_special, 0x40 render_special.
+    vocabs=(llama-spm llama-bpe qwen2 gpt-2 bert-bge deepseek-coder)
+    for i in "${!vocabs[@]}"; do
+      for f in "$here"/corpus/tokenizer/*.txt; do
+        with_flag_byte "$i" "$f" "${vocabs[$i]}-$(basename "$f" .txt)"
+        with_flag_byte $(( i | 0x70 )) "$f" "${vocabs[$i]}-special-$(basename "$f" .txt)"
+      done
+      inp=$shared/models/vocab/ggml-vocab-${vocabs[$i]}.gguf.inp
+      if [[ -f "$inp" ]]; then
+        with_flag_byte "$i" "$inp" "${vocabs[$i]}-upstream"
+        with_flag_byte $(( i | 0x10 )) "$inp" "${vocabs[$i]}-upstream-bos"
+      fi
+    done
+    dict=(-dict="$here/tokenizer.dict")
+    ;;
+  fuzz_chat_template*)
+    for t in "$shared"/reference/chat-templates/templates/*.jinja; do
+      if [[ -f "$t" ]]; then cp "$t" "$corpus/"; fi
+    done
+    dict=(-dict="$here/jinja.dict")
+    ;;
+  *)
+    echo "$0: no seeds known for $(basename "$fuzzer"); fuzzing from WORK_DIR/corpus as it is" >&2
+    ;;
+esac
 
 exec "$fuzzer" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
-  -dict="$here/gguf.dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
-  "$@" "$work/corpus"
+  "${dict[@]}" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+  "$@" "$corpus"

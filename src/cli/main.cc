@@ -19,15 +19,17 @@ int main(int argc, char** argv) {
     }
     return v;
   }();
+  std::string names;
+  for (const auto& [cmd, runner] : commands) names += (names.empty() ? "" : ", ") + cmd->get_name();
   if (argc == 1) {
-    fail("no command given (commands: run, tokenize, logits, inspect, quantize, synth, bench; see --help)");
+    fail("no command given (commands: " + names + "; see --help)");
     return 2;
   }
   if (argv[1][0] != '-') {
     bool known = false;
     for (const auto& [cmd, runner] : commands) known |= cmd->get_name() == argv[1];
     if (!known) {
-      fail(std::string("unknown command \"") + argv[1] + "\" (commands: run, tokenize, logits, inspect, quantize, synth, bench; see --help)");
+      fail(std::string("unknown command \"") + argv[1] + "\" (commands: " + names + "; see --help)");
       return 2;
     }
   }

@@ -140,6 +140,51 @@ TEST_F(HerdBinaryTest, InspectPrintsMetadataAndTensors) {
   }
 }
 
+TEST_F(HerdBinaryTest, QuantizeWritesAModelThatMatchesTheReference) {
+  const fs::path dir = testing::shared_dir() / "reference" / "logits";
+  if (!fs::exists(dir / "llama-tiny-F32.gguf")) GTEST_SKIP();
+  const fs::path out = tmp_ / "q8.gguf";
+  Outcome q = herd({"quantize", (dir / "llama-tiny-F32.gguf").string(), out.string(), "Q8_0", "-t", "2"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.err.find("blk.1.ffn_down.weight"), std::string::npos) << "progress names each tensor: " << q.err;
+  // Byte-identical to the reference's llama-quantize output (same header layout aside):
+  // its logits must match the reference Q8_0 logits within that file's tolerance.
+  const nlohmann::json j = testing::read_json(dir / "llama-tiny-Q8_0.json");
+  const nlohmann::json& seq = j["sequences"][1];
+  const std::vector<int32_t> ids = seq["tokens"];
+  std::string id_text;
+  for (int32_t id : ids) id_text += std::to_string(id) + " ";
+  const fs::path logits = tmp_ / "q8.f32";
+  Outcome l = herd({"logits", "-m", out.string(), "--ids", id_text, "-o", logits.string()});
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  const size_t n = ids.size() * 512;
+  const std::vector<float> got = testing::read_f32(logits, 0, n);
+  const std::vector<float> want = testing::read_f32(dir / "llama-tiny-Q8_0.logits.f32", seq["logits_offset_bytes"], n);
+  ASSERT_EQ(got.size(), n);
+  const double tol = j["tolerance"]["max_abs_logit_diff"];
+  for (size_t i = 0; i < n; ++i) ASSERT_NEAR(got[i], want[i], tol) << i;
+  // A quantized file is not a source.
+  expect_clean_error(herd({"quantize", out.string(), (tmp_ / "again.gguf").string(), "Q4_0"}), "quantized");
+  EXPECT_FALSE(fs::exists(tmp_ / "again.gguf"));
+  expect_clean_error(herd({"quantize", (dir / "llama-tiny-F32.gguf").string(), (tmp_ / "x.gguf").string(), "Q9_9"}),
+                     "Q9_9");
+}
+
+TEST_F(HerdBinaryTest, SynthModelRunsAndBenches) {
+  if (!fs::exists(testing::shared_dir() / "models" / "llama-2-tiny-random.gguf")) GTEST_SKIP();
+  const fs::path model = tmp_ / "synth.gguf";
+  Outcome s = herd({"synth", "--shape", "tiny", "--type", "Q4_0", "-o", model.string(), "--seed", "3"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  Outcome r = herd({"run", "-m", model.string(), "-p", "Hello", "-n", "8", "--temp", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("generation: 8 tokens"), std::string::npos) << r.err;
+  Outcome b = herd({"bench", "-m", model.string(), "-p", "16", "-n", "4", "-r", "2", "--json"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const nlohmann::json j = nlohmann::json::parse(b.out);
+  EXPECT_FALSE(j.dump().find("pp16") == std::string::npos && j.dump().find("n_prompt") == std::string::npos) << b.out;
+  expect_clean_error(herd({"synth", "--shape", "gpt-5", "-o", (tmp_ / "z.gguf").string()}), "gpt-5");
+}
+
 TEST_F(HerdBinaryTest, BadArgumentsGiveOneLineErrors) {
   expect_clean_error(herd({}), "no command");
   expect_clean_error(herd({"frobnicate"}), "frobnicate");

@@ -35,7 +35,8 @@ std::vector<uint8_t> quantize_rows(DType type, int64_t rows, int64_t n, uint32_t
 }
 
 const DType kTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                        DType::kQ5_1, DType::kQ8_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+                        DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
+                        DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS};
 
 // One weight row times one activation row, n = 4096 (all in L1/L2: compute bound).
 void vec_dot(benchmark::State& state, KernelVariant v, DType type) {
@@ -103,7 +104,8 @@ void register_all() {
       const std::string tn(dtype_name(t));
       benchmark::RegisterBenchmark(("vec_dot/" + tn + "/" + vn).c_str(), vec_dot, v, t);
     }
-    for (DType t : {DType::kF32, DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ6_K}) {
+    for (DType t : {DType::kF32, DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K,
+                    DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS}) {
       const std::string tn(dtype_name(t));
       for (int64_t tokens : {1, 64}) {
         for (int threads : {1, 2}) {

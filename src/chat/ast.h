@@ -82,6 +82,11 @@ struct Stmt {
   ExprPtr cond;
   ExprPtr filter;  // the filter chain (kFilter nodes nested through `a`, innermost a null)
   bool recursive = false;
+  // Macros and call blocks: whether the body reads varargs / kwargs / caller (Jinja2
+  // refuses extra arguments otherwise).
+  bool uses_varargs = false;
+  bool uses_kwargs = false;
+  bool uses_caller = false;
   std::vector<std::pair<ExprPtr, StmtList>> branches;
   std::vector<std::pair<ExprPtr, ExprPtr>> assignments;  // with
   std::vector<MacroParam> params;

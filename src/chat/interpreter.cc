@@ -272,6 +272,24 @@ Value Interpreter::call_macro(const Stmt& def, const FramePtr& closure, CallArgs
   tick();
   auto frame = child_of(closure ? closure : globals_);
   const size_t n = def.params.size();
+  const std::string macro_name = def.type == Stmt::Type::kMacro ? def.name : "caller";
+  if (args.positional.size() > n && !def.uses_varargs)
+    throw_runtime("macro '" + macro_name + "' takes not more than " + std::to_string(n) + " argument(s)");
+  Dict kwargs;
+  for (auto& [k, kv] : args.keyword) {
+    size_t index = n;
+    for (size_t i = 0; i < n; ++i)
+      if (def.params[i].name == k) index = i;
+    if (index < n && index < args.positional.size())
+      throw_runtime("macro '" + macro_name + "' got multiple values for argument '" + k + "'");
+    if (k == "caller" && index == n) {
+      if (!def.uses_caller) throw_runtime("macro '" + macro_name + "' takes no keyword argument 'caller'");
+      frame->set("caller", kv);
+    } else if (index == n) {
+      if (!def.uses_kwargs) throw_runtime("macro '" + macro_name + "' takes no keyword argument '" + k + "'");
+      kwargs.set(Value::string(k), kv);
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     const MacroParam& p = def.params[i];
     Value v;
@@ -295,16 +313,6 @@ Value Interpreter::call_macro(const Stmt& def, const FramePtr& closure, CallArgs
   }
   ValueList varargs;
   for (size_t i = n; i < args.positional.size(); ++i) varargs.push_back(args.positional[i]);
-  Dict kwargs;
-  for (auto& [k, kv] : args.keyword) {
-    bool is_param = false;
-    for (const auto& p : def.params) is_param |= p.name == k;
-    if (k == "caller") {
-      frame->set("caller", kv);
-    } else if (!is_param) {
-      kwargs.set(Value::string(k), kv);
-    }
-  }
   frame->set("varargs", Value::list(std::move(varargs), true));
   frame->set("kwargs", Value::dict(std::move(kwargs)));
   if (caller) frame->set("caller", *caller);

@@ -4,6 +4,43 @@
 
 namespace herd::chat {
 namespace detail {
+namespace {
+
+// Whether `name` is read anywhere in the expression or statements (nested macros too,
+// as Jinja2's own analysis does).
+bool expr_reads(const Expr* e, const std::string& name) {
+  if (!e) return false;
+  if (e->type == Expr::Type::kName && e->name == name) return true;
+  if (expr_reads(e->a.get(), name) || expr_reads(e->b.get(), name) || expr_reads(e->c.get(), name)) return true;
+  for (const auto& c : e->children)
+    if (expr_reads(c.get(), name)) return true;
+  for (const auto& kv : e->kwargs)
+    if (expr_reads(kv.second.get(), name)) return true;
+  return false;
+}
+
+bool body_reads(const StmtList& body, const std::string& name) {
+  for (const auto& s : body) {
+    if (expr_reads(s->expr.get(), name) || expr_reads(s->cond.get(), name) || expr_reads(s->filter.get(), name))
+      return true;
+    for (const auto& [cond, b] : s->branches)
+      if (expr_reads(cond.get(), name) || body_reads(b, name)) return true;
+    for (const auto& [t, v] : s->assignments)
+      if (expr_reads(v.get(), name)) return true;
+    for (const auto& p : s->params)
+      if (expr_reads(p.default_value.get(), name)) return true;
+    if (body_reads(s->body, name) || body_reads(s->else_body, name)) return true;
+  }
+  return false;
+}
+
+void note_reads(Stmt* s) {
+  s->uses_varargs = body_reads(s->body, "varargs");
+  s->uses_kwargs = body_reads(s->body, "kwargs");
+  s->uses_caller = body_reads(s->body, "caller");
+}
+
+}  // namespace
 
 std::string Parser::describe(const Token& t) {
   switch (t.type) {
@@ -146,6 +183,7 @@ StmtPtr Parser::parse_statement() {
     parse_signature(s.get(), true);
     expect_block_end();
     s->body = parse_body({"endmacro"}, &end);
+    note_reads(s.get());
     if (cur().type == TokType::kName) advance();  // {% endmacro name %}
   } else if (k == "call") {
     s->type = Stmt::Type::kCallBlock;
@@ -154,6 +192,7 @@ StmtPtr Parser::parse_statement() {
     if (s->expr->type != Expr::Type::kCall) fail("expected a call", &kw);
     expect_block_end();
     s->body = parse_body({"endcall"}, &end);
+    note_reads(s.get());
   } else if (k == "filter") {
     s->type = Stmt::Type::kFilterBlock;
     s->filter = parse_filter_chain(nullptr, true);

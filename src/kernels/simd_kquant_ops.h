@@ -26,6 +26,8 @@ struct ActQ8K {
     return v;
   }
   __m256i qs(int i) const { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 4 + i)); }
+  // The 16 int16 sums of 16 codes.
+  __m256i bsums() const { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 260)); }
   int bsum(int k) const {
     int16_t v;
     std::memcpy(&v, p + 260 + 2 * k, sizeof(v));
@@ -98,7 +100,8 @@ inline void quantize_q8k_row(const float* src, void* dst, int64_t n) {
 }
 
 // A weight super-block unpacked once and then met by several activation rows: eight
-// vectors of 32 unsigned codes (element 32 k + i in byte i of q[k]) and, per vector,
+// vectors of 32 codes, unsigned or (K::kSignedCodes) signed levels (element 32 k + i
+// in byte i of q[k]) and, per vector,
 // the int16 scales of its two halves (sc[k], for vpmaddwd).
 struct KCodes {
   __m256i q[8];
@@ -110,6 +113,7 @@ struct KCodes {
 template <bool kFifth>
 struct KQ45 {
   static constexpr size_t kBytes = kFifth ? 176 : 144;
+  static constexpr bool kSignedCodes = false;
   int mins[8];
   float d, dmin;
 
@@ -156,6 +160,7 @@ struct KQ45 {
 // Codes are 0..63 with offset 32, removed through the activation's 16-element sums.
 struct KQ6 {
   static constexpr size_t kBytes = 210;
+  static constexpr bool kSignedCodes = false;
   int8_t scales[16];
   float d;
 
@@ -205,7 +210,16 @@ void kquant_row_tile(const uint8_t* row, const uint8_t* acts, size_t act_bytes, 
       __m256i acc = _mm256_setzero_si256();
 #pragma GCC unroll 8
       for (int v = 0; v < 8; ++v) {
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(c.q[v], a.qs(32 * v)), c.sc[v]));
+        __m256i pairs;
+        if constexpr (K::kSignedCodes) {
+          // Signed levels (|w| <= 127): the sign goes onto the weight, so |a| (up to
+          // 128, exact as u8) times sign(w, a) keeps every pair sum within int16.
+          const __m256i aq = a.qs(32 * v);
+          pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(aq), _mm256_sign_epi8(c.q[v], aq));
+        } else {
+          pairs = _mm256_maddubs_epi16(c.q[v], a.qs(32 * v));
+        }
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, c.sc[v]));
       }
       total[t] += k.finish(a, hsum_epi32(acc));
     }

@@ -1,5 +1,5 @@
 // Fills a KernelTable with one SIMD variant's kernels (simd_float_dot.h,
-// simd_quant_ops.h, simd_kquant_ops.h, simd_elementwise.h, simd_attention.h).
+// simd_quant_ops.h, simd_kquant_ops.h, simd_kquant_low_ops.h, simd_elementwise.h, simd_attention.h).
 // Included by kernels_<isa>.cc only, after defining HERD_SIMD_NS.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include "kernels/simd_attention.h"
 #include "kernels/simd_elementwise.h"
 #include "kernels/simd_float_dot.h"
+#include "kernels/simd_kquant_low_ops.h"
 #include "kernels/simd_kquant_ops.h"
 #include "kernels/simd_quant_ops.h"
 
@@ -82,6 +83,8 @@ inline KernelTable make_simd_table(KernelVariant variant) {
   set_quant<WQ5_1, ActQ8<true>>(t, DType::kQ5_1);
   set_quant<WQ8_0, ActQ8<false>>(t, DType::kQ8_0);
   set_quant<WQ8_1, ActQ8<true>>(t, DType::kQ8_1);
+  // IQ4_NL pairs with Q8_0 (its slot is set only once the tensor layer has its reference).
+  if (slot(t, DType::kIQ4_NL).vec_dot != nullptr) set_quant<WIQ4_NL, ActQ8<false>>(t, DType::kIQ4_NL);
   slot(t, DType::kQ8_0).from_f32 = &quantize_q8_row<false>;
   slot(t, DType::kQ8_1).from_f32 = &quantize_q8_row<true>;
   slot(t, DType::kF16).from_f32 = &f32_to_f16_row;
@@ -91,6 +94,9 @@ inline KernelTable make_simd_table(KernelVariant variant) {
     set_kquant<KQ45<false>>(t, DType::kQ4_K);
     set_kquant<KQ45<true>>(t, DType::kQ5_K);
     set_kquant<KQ6>(t, DType::kQ6_K);
+    set_kquant<KQ2>(t, DType::kQ2_K);
+    set_kquant<KQ3>(t, DType::kQ3_K);
+    if (slot(t, DType::kIQ4_XS).vec_dot != nullptr) set_kquant<KIQ4XS>(t, DType::kIQ4_XS);
   }
   t.rms_norm = &rms_norm;
   t.softmax = &softmax;

@@ -55,6 +55,15 @@ TEST(Interpreter, Macros) {
             "<b:body>");
   EXPECT_EQ(render("{% macro li(x) %}[{{ caller(x * 2) }}]{% endmacro %}{% call(v) li(3) %}{{ v }}{% endcall %}"), "[6]");
   EXPECT_EQ(render("{% macro m(x) %}{{ x }}{% endmacro %}{{ m() }}|"), "|");
+  // Like Jinja2: extra arguments only when the body reads varargs / kwargs / caller.
+  EXPECT_EQ(render_error("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}").message,
+            "macro 'm' takes not more than 1 argument(s)");
+  EXPECT_EQ(render_error("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=2) }}").message,
+            "macro 'm' takes no keyword argument 'b'");
+  EXPECT_EQ(render_error("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, a=2) }}").message,
+            "macro 'm' got multiple values for argument 'a'");
+  EXPECT_EQ(render_error("{% macro m() %}x{% endmacro %}{% call m() %}y{% endcall %}").message,
+            "macro 'm' takes no keyword argument 'caller'");
 }
 
 TEST(Interpreter, BlocksSetFilterWithGeneration) {

@@ -115,12 +115,40 @@ TEST_P(KernelVariantTest, VecDotMatchesReferenceForEveryType) {
 
 TEST_P(KernelVariantTest, KQuantDotsAreBitIdenticalToTheReference) {
   // Exact integer sums per super-block, then the reference's own float steps.
-  for (DType type : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ8_K}) {
-    const int64_t n = 1024;
-    const std::vector<uint8_t> w = quantized(type, random_vec(static_cast<size_t>(n), 17), 1, n);
-    const std::vector<uint8_t> a = quantized(DType::kQ8_K, random_vec(static_cast<size_t>(n), 18, -5.0f, 5.0f), 1, n);
-    EXPECT_EQ(table().of(type).vec_dot(w.data(), a.data(), n), vec_dot_ref(type, w.data(), a.data(), n))
-        << dtype_name(type);
+  for (DType type : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ8_K,
+                     DType::kIQ4_XS}) {
+    if (!dtype_has_ref(type)) continue;
+    for (uint32_t seed : {17u, 117u, 217u}) {
+      const int64_t n = 1024;
+      const std::vector<uint8_t> w = quantized(type, random_vec(static_cast<size_t>(n), seed), 1, n);
+      const std::vector<uint8_t> a =
+          quantized(DType::kQ8_K, random_vec(static_cast<size_t>(n), seed + 1, -5.0f, 5.0f), 1, n);
+      EXPECT_EQ(table().of(type).vec_dot(w.data(), a.data(), n), vec_dot_ref(type, w.data(), a.data(), n))
+          << dtype_name(type) << " seed " << seed;
+      // The tile path, one row against three activation rows, too.
+      const size_t wb = static_cast<size_t>(*dtype_row_bytes(type, n));
+      const size_t ab = static_cast<size_t>(*dtype_row_bytes(DType::kQ8_K, n));
+      const std::vector<uint8_t> a3 =
+          quantized(DType::kQ8_K, random_vec(static_cast<size_t>(3 * n), seed + 2, -5.0f, 5.0f), 3, n);
+      float y[3] = {};
+      table().of(type).vec_dot_tile(w.data(), wb, 1, a3.data(), ab, 3, n, y, 1);
+      for (int t = 0; t < 3; ++t) {
+        EXPECT_EQ(y[t], vec_dot_ref(type, w.data(), a3.data() + t * ab, n)) << dtype_name(type) << " tile " << t;
+      }
+    }
+  }
+}
+
+TEST_P(KernelVariantTest, SimdVariantsHaveTheirOwnQuantizedDots) {
+  // A SIMD table starts as a copy of the scalar one; these types must not be left on
+  // the reference fallback (or the tests above would only compare it with itself).
+  if (GetParam() == KernelVariant::kScalar) GTEST_SKIP() << "the reference itself";
+  const KernelTable& scalar = kernel_table_scalar();
+  for (DType type : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K,
+                     DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS}) {
+    if (!dtype_has_ref(type)) continue;
+    EXPECT_NE(table().of(type).vec_dot, scalar.of(type).vec_dot) << dtype_name(type);
+    EXPECT_NE(table().of(type).vec_dot_tile, scalar.of(type).vec_dot_tile) << dtype_name(type);
   }
 }
 

@@ -5,6 +5,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "gguf/gguf_file.h"
+#include "model/model.h"
 
 namespace herd::cli {
 
@@ -15,6 +16,11 @@ CommandRunner add_inspect_command(CLI::App& app) {
   return [path] {
     Result<std::unique_ptr<GgufFile>> file = GgufFile::open(*path);
     if (!file.ok()) return fail(file.status().with_context(*path));
+    // A runnable model gets its one-line summary first; vocab-only and other GGUFs
+    // (projectors, adapters) just get the dump.
+    if (Result<std::unique_ptr<Model>> model = Model::load(*path); model.ok()) {
+      std::printf("model: %s\n\n", describe_model(**model).c_str());
+    }
     const std::string text = describe_gguf(**file);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;

@@ -76,7 +76,8 @@ int run(const RunOptions& o) {
   std::fputc('\n', stdout);
   std::fflush(stdout);
   if (!stats.ok()) return fail(stats.status());
-  std::fprintf(stderr, "\nprompt: %d tokens in %.3f s (%.1f tokens/s)\n", stats->n_prompt, stats->prompt_seconds,
+  std::fprintf(stderr, "\nmodel: %s\n", describe_model(*loaded->model).c_str());
+  std::fprintf(stderr, "prompt: %d tokens in %.3f s (%.1f tokens/s)\n", stats->n_prompt, stats->prompt_seconds,
                stats->prompt_tokens_per_second());
   std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s), stopped: %s, threads: %d, seed: %llu\n",
                stats->n_generated, stats->generate_seconds, stats->generate_tokens_per_second(),

@@ -79,6 +79,7 @@ TEST_F(HerdBinaryTest, GreedyStoryFromBosMatchesLlama2cText) {
   EXPECT_EQ(o.out, golden["generated_text_as_printed_by_llama2c"].get<std::string>() + "\n");
   EXPECT_NE(o.err.find("tokens/s"), std::string::npos) << o.err;
   EXPECT_NE(o.err.find("generation: 200 tokens"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("model: llama"), std::string::npos) << o.err;
 }
 
 TEST_F(HerdBinaryTest, PromptTextIsContinued) {
@@ -134,8 +135,8 @@ TEST_F(HerdBinaryTest, InspectPrintsMetadataAndTensors) {
   if (!have_stories()) GTEST_SKIP();
   Outcome o = herd({"inspect", stories_});
   ASSERT_EQ(o.exit_code, 0) << o.err;
-  for (const char* want : {"llama.embedding_length", "tokenizer.ggml.tokens", "token_embd.weight", "F32",
-                           "blk.4.ffn_down.weight"}) {
+  for (const char* want : {"model: llama", "292.8K params", "ctx 2048", "llama.embedding_length",
+                           "tokenizer.ggml.tokens", "token_embd.weight", "F32", "blk.4.ffn_down.weight"}) {
     EXPECT_NE(o.out.find(want), std::string::npos) << want;
   }
 }

@@ -172,9 +172,10 @@ TEST_F(HerdBinaryTest, QuantizeWritesAModelThatMatchesTheReference) {
 }
 
 TEST_F(HerdBinaryTest, SynthModelRunsAndBenches) {
-  if (!fs::exists(testing::shared_dir() / "models" / "llama-2-tiny-random.gguf")) GTEST_SKIP();
+  if (!have_stories()) GTEST_SKIP();
   const fs::path model = tmp_ / "synth.gguf";
-  Outcome s = herd({"synth", "--shape", "tiny", "--type", "Q4_0", "-o", model.string(), "--seed", "3"});
+  Outcome s = herd({"synth", "--shape", "tiny", "--type", "Q4_0", "-o", model.string(), "--seed", "3", "--vocab-from",
+                    stories_});
   ASSERT_EQ(s.exit_code, 0) << s.err;
   Outcome r = herd({"run", "-m", model.string(), "-p", "Hello", "-n", "8", "--temp", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

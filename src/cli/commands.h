@@ -19,6 +19,8 @@ CommandRunner add_inspect_command(CLI::App& app);
 CommandRunner add_quantize_command(CLI::App& app);
 CommandRunner add_synth_command(CLI::App& app);
 CommandRunner add_bench_command(CLI::App& app);
+CommandRunner add_template_command(CLI::App& app);
+CommandRunner add_chat_command(CLI::App& app);
 
 }  // namespace herd::cli
 

@@ -150,7 +150,7 @@ void quantize_q8_row(const float* src, void* dst, int64_t n) {
 
 // R weight rows x T activation rows over all nb blocks; y[t * y_stride + r].
 template <class W, class A, int R, int T>
-void quant_micro_tile256(const uint8_t* rows, size_t row_bytes, const uint8_t* acts, size_t act_bytes, int64_t n,
+void quant_micro_tile(const uint8_t* rows, size_t row_bytes, const uint8_t* acts, size_t act_bytes, int64_t n,
                       float* y, int64_t y_stride) {
   __m256 acc[R][T];
   float acc_min[R][T];
@@ -200,23 +200,6 @@ void quant_micro_tile256(const uint8_t* rows, size_t row_bytes, const uint8_t* a
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) y[t * y_stride + r] = hsum8(acc[r][t]) + acc_min[r][t];
   }
-}
-
-}  // namespace herd::HERD_SIMD_NS
-
-#include "kernels/simd_quant_pairs512.h"
-
-namespace herd::HERD_SIMD_NS {
-
-// The AVX-512 variant pairs blocks in 512-bit registers; AVX2 keeps one per vector.
-template <class W, class A, int R, int T>
-void quant_micro_tile(const uint8_t* rows, size_t row_bytes, const uint8_t* acts, size_t act_bytes, int64_t n,
-                      float* y, int64_t y_stride) {
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-  quant_micro_tile_pairs<W, A, R, T>(rows, row_bytes, acts, act_bytes, n, y, y_stride);
-#else
-  quant_micro_tile256<W, A, R, T>(rows, row_bytes, acts, act_bytes, n, y, y_stride);
-#endif
 }
 
 template <class W, class A>

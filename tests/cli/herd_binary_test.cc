@@ -187,6 +187,48 @@ TEST_F(HerdBinaryTest, SynthModelRunsAndBenches) {
   expect_clean_error(herd({"synth", "--shape", "gpt-5", "-o", (tmp_ / "z.gguf").string()}), "gpt-5");
 }
 
+TEST_F(HerdBinaryTest, TemplatePrintsExactlyTheRendering) {
+  const fs::path dir = testing::shared_dir() / "reference" / "chat-templates";
+  if (!fs::exists(dir / "cases.jsonl")) GTEST_SKIP();
+  std::ifstream cases(dir / "cases.jsonl");
+  int checked = 0;
+  for (std::string line; std::getline(cases, line);) {
+    const nlohmann::ordered_json c = nlohmann::ordered_json::parse(line);
+    const std::string name = c["template"];
+    if (name != "meta-llama-Llama-3.2-3B-Instruct.jinja" && name != "google-gemma-2-2b-it.jinja") continue;
+    const fs::path ctx = tmp_ / "context.json";
+    std::ofstream(ctx) << c["context"].dump();
+    Outcome o = herd({"template", (dir / "templates" / name).string(), ctx.string(), "--now", "2024-07-26T12:00:00"});
+    if (c.contains("expected_error")) {
+      expect_clean_error(o, c["expected_error"].get<std::string>());
+    } else {
+      ASSERT_EQ(o.exit_code, 0) << name << " " << c["case"] << ": " << o.err;
+      EXPECT_EQ(o.out, c["expected"].get<std::string>()) << name << " " << c["case"];
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 20);
+  expect_clean_error(herd({"template", (tmp_ / "none.jinja").string(), (tmp_ / "none.json").string()}), "none");
+  const fs::path bad = tmp_ / "bad.jinja";
+  std::ofstream(bad) << "{% for x in %}";
+  std::ofstream(tmp_ / "empty.json") << "{}";
+  expect_clean_error(herd({"template", bad.string(), (tmp_ / "empty.json").string()}), "line 1");
+}
+
+TEST_F(HerdBinaryTest, ChatAnswersFromStdinAndQuitsAtEndOfInput) {
+  if (!have_stories()) GTEST_SKIP();
+  const fs::path in = tmp_ / "in.txt";
+  std::ofstream(in) << "Tell me a story\n/reset\nOnce upon a time\n";
+  std::string cmd = quote(HERD_BIN) + " chat -m " + quote(stories_) + " -n 12 --temp 0 --system 'Be kind' <" +
+                    quote(in.string()) + " >" + quote((tmp_ / "out").string()) + " 2>" + quote((tmp_ / "err").string());
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(tmp_ / "err");
+  const std::string out = slurp(tmp_ / "out");
+  EXPECT_GE(std::count(out.begin(), out.end(), '>'), 2) << out;  // a prompt per turn
+  EXPECT_GT(out.size(), 20u) << out;
+}
+
 TEST_F(HerdBinaryTest, BadArgumentsGiveOneLineErrors) {
   expect_clean_error(herd({}), "no command");
   expect_clean_error(herd({"frobnicate"}), "frobnicate");

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -136,6 +137,34 @@ TEST_P(KernelVariantTest, KQuantDotsAreBitIdenticalToTheReference) {
         EXPECT_EQ(y[t], vec_dot_ref(type, w.data(), a3.data() + t * ab, n)) << dtype_name(type) << " tile " << t;
       }
     }
+  }
+}
+
+TEST_P(KernelVariantTest, LowBitDotsAreBitIdenticalOnArbitraryBlocks) {
+  // Random bytes reach every scale and code pattern (extreme 6-bit scale codes, all
+  // min codes), not only those the quantizer's search produces; only the fp16 block
+  // scales are set to finite values.
+  struct Case {
+    DType type;
+    std::vector<int> f16_fields;  // byte offsets of d (and dmin) in a block
+  };
+  const Case cases[] = {{DType::kQ2_K, {80, 82}}, {DType::kQ3_K, {108}}, {DType::kIQ4_XS, {0}}};
+  std::mt19937 rng(99);
+  for (const Case& c : cases) {
+    if (!dtype_has_ref(c.type)) continue;
+    const int64_t n = 2048;
+    const size_t bb = dtype_info(c.type).block_bytes;
+    std::vector<uint8_t> w(static_cast<size_t>(*dtype_row_bytes(c.type, n)));
+    for (uint8_t& b : w) b = static_cast<uint8_t>(rng());
+    for (size_t blk = 0; blk < w.size() / bb; ++blk) {
+      for (int off : c.f16_fields) {
+        const uint16_t h = static_cast<uint16_t>(0x2000 + rng() % 0x2000);  // about 2^-7 .. 2^0
+        std::memcpy(w.data() + blk * bb + off, &h, sizeof(h));
+      }
+    }
+    const std::vector<uint8_t> a = quantized(DType::kQ8_K, random_vec(static_cast<size_t>(n), 98, -4.0f, 4.0f), 1, n);
+    EXPECT_EQ(table().of(c.type).vec_dot(w.data(), a.data(), n), vec_dot_ref(c.type, w.data(), a.data(), n))
+        << dtype_name(c.type);
   }
 }
 

@@ -37,12 +37,15 @@ int run(const RunOptions& o) {
   const Tokenizer& tok = *loaded->tokenizer;
 
   std::vector<int32_t> prompt;
+  double tokenize_ms = 0.0;
   if (!o.prompt_ids.empty()) {
     Result<std::vector<int32_t>> ids = parse_id_list(o.prompt_ids);
     if (!ids.ok()) return fail(ids.status().with_context("--prompt-ids"));
     prompt = std::move(ids).value();
   } else {
+    const auto t0 = std::chrono::steady_clock::now();
     prompt = tok.encode(o.prompt, /*add_special=*/true, /*parse_special=*/false);
+    tokenize_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (prompt.empty()) return fail("the prompt is empty and the model adds no BOS token; give -p TEXT");
   }
 
@@ -77,8 +80,8 @@ int run(const RunOptions& o) {
   std::fflush(stdout);
   if (!stats.ok()) return fail(stats.status());
   std::fprintf(stderr, "\nmodel: %s\n", describe_model(*loaded->model).c_str());
-  std::fprintf(stderr, "prompt: %d tokens in %.3f s (%.1f tokens/s)\n", stats->n_prompt, stats->prompt_seconds,
-               stats->prompt_tokens_per_second());
+  std::fprintf(stderr, "prompt: %d tokens (tokenized in %.3f ms) in %.3f s (%.1f tokens/s)\n", stats->n_prompt,
+               tokenize_ms, stats->prompt_seconds, stats->prompt_tokens_per_second());
   std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s), stopped: %s, threads: %d, seed: %llu\n",
                stats->n_generated, stats->generate_seconds, stats->generate_tokens_per_second(),
                stop_reason_name(stats->stop), (*ctx)->n_threads(),

@@ -36,10 +36,7 @@ extern "C" void on_sigint(int) { g_interrupted.store(true); }
 struct ChatOptions {
   std::string model;
   std::string system;
-  int32_t n_predict = 2048;
-  int32_t n_ctx = 0;
-  int32_t n_threads = 0;
-  bool seed_given = false;
+  GenerationOptions gen = {.n_predict = 2048};
   SamplingParams sampling;
 };
 
@@ -106,7 +103,7 @@ class ChatSession {
     const std::span<const int32_t> suffix(tokens.data() + in_ctx_.size(), tokens.size() - in_ctx_.size());
 
     GenerateParams params;
-    params.n_predict = o_.n_predict;
+    params.n_predict = o_.gen.n_predict;
     params.sampling = o_.sampling;
     params.eos_id = tok.vocab().eos_id();
     params.is_eog = [&tok](int32_t id) { return tok.is_end_of_generation(id); };
@@ -187,8 +184,9 @@ class ChatSession {
 
 int run(const ChatOptions& o) {
   ChatOptions opts = o;
-  if (!opts.seed_given) opts.sampling.seed = std::random_device{}();
-  if (Status s = validate(opts.sampling); !s.ok()) return fail(s);
+  Result<SamplingParams> resolved = resolve_sampling(opts.gen, opts.sampling);
+  if (!resolved.ok()) return fail(resolved.status());
+  opts.sampling = *resolved;
   Result<LoadedModel> loaded = load_model_and_tokenizer(opts.model);
   if (!loaded.ok()) return fail(loaded.status());
 
@@ -198,7 +196,7 @@ int run(const ChatOptions& o) {
   Result<chat::Template> tmpl = chat::Template::parse(text);
   if (!tmpl.ok()) return fail(tmpl.status().with_context("the model's chat template"));
 
-  Result<std::unique_ptr<Context>> ctx = Context::create(*loaded->model, {opts.n_ctx, 512, opts.n_threads});
+  Result<std::unique_ptr<Context>> ctx = Context::create(*loaded->model, {opts.gen.n_ctx, 512, opts.gen.n_threads});
   if (!ctx.ok()) return fail(ctx.status());
 
   struct sigaction sa {};
@@ -232,19 +230,7 @@ CommandRunner add_chat_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("chat", "Chat with a model in the terminal, through its chat template");
   cmd->add_option("-m,--model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--system", o->system, "System message");
-  cmd->add_option("-n,--n-predict", o->n_predict, "Most tokens per answer (-1: until the end of the turn)")
-      ->capture_default_str()->check(CLI::Range(-1, 1 << 30));
-  cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size (0: the model's, at most 4096)")
-      ->check(CLI::Range(0, 1 << 24));
-  cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
-  cmd->add_option("--temp", o->sampling.temperature, "Temperature (0: greedy)")->capture_default_str();
-  cmd->add_option("--top-k", o->sampling.top_k, "Top-k (0: off)")->capture_default_str();
-  cmd->add_option("--top-p", o->sampling.top_p, "Top-p (1: off)")->capture_default_str();
-  cmd->add_option("--min-p", o->sampling.min_p, "Min-p (0: off)")->capture_default_str();
-  cmd->add_option("--repeat-penalty", o->sampling.repeat_penalty, "Repetition penalty (1: off)")
-      ->capture_default_str();
-  cmd->add_option("-s,--seed", o->sampling.seed, "Random seed (default: random)")
-      ->each([o](const std::string&) { o->seed_given = true; });
+  add_generation_options(cmd, &o->gen, &o->sampling);
   return [o] { return run(*o); };
 }
 

@@ -1,11 +1,15 @@
 #include "cli/cli_support.h"
 
+#include <CLI/CLI.hpp>
+#include <random>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 
 #include "model/model.h"
+#include "sampling/sampling_params.h"
 #include "tokenizer/tokenizer.h"
 
 namespace herd::cli {
@@ -44,6 +48,32 @@ Result<std::vector<int32_t>> parse_id_list(const std::string& text) {
   }
   if (ids.empty()) return invalid_argument("no token ids given");
   return ids;
+}
+
+void add_generation_options(CLI::App* cmd, GenerationOptions* gen, SamplingParams* sampling) {
+  cmd->add_option("-n,--n-predict", gen->n_predict, "Tokens to generate (-1: until the end of the text or turn)")
+      ->capture_default_str()->check(CLI::Range(-1, 1 << 30));
+  cmd->add_option("-c,--ctx-size", gen->n_ctx, "Context size (0: the model's, at most 4096)")
+      ->check(CLI::Range(0, 1 << 24));
+  cmd->add_option("-t,--threads", gen->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--temp", sampling->temperature, "Temperature (0: greedy)")->capture_default_str();
+  cmd->add_option("--top-k", sampling->top_k, "Top-k (0: off)")->capture_default_str();
+  cmd->add_option("--top-p", sampling->top_p, "Top-p (1: off)")->capture_default_str();
+  cmd->add_option("--min-p", sampling->min_p, "Min-p (0: off)")->capture_default_str();
+  cmd->add_option("--repeat-penalty", sampling->repeat_penalty, "Repetition penalty (1: off)")->capture_default_str();
+  cmd->add_option("--repeat-last-n", sampling->repeat_last_n, "Tokens the penalties look back over")
+      ->capture_default_str();
+  cmd->add_option("--frequency-penalty", sampling->frequency_penalty, "Frequency penalty")->capture_default_str();
+  cmd->add_option("--presence-penalty", sampling->presence_penalty, "Presence penalty")->capture_default_str();
+  cmd->add_option("-s,--seed", sampling->seed, "Random seed (default: random)")
+      ->each([gen](const std::string&) { gen->seed_given = true; });
+}
+
+Result<SamplingParams> resolve_sampling(const GenerationOptions& gen, const SamplingParams& sampling) {
+  SamplingParams out = sampling;
+  if (!gen.seed_given) out.seed = std::random_device{}();
+  HERD_RETURN_IF_ERROR(validate(out));
+  return out;
 }
 
 Result<LoadedModel> load_model_and_tokenizer(const std::string& path) {

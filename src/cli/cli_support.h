@@ -8,7 +8,12 @@
 
 #include "base/status.h"
 
+namespace CLI {
+class App;
+}
+
 namespace herd {
+struct SamplingParams;
 class Model;
 class Tokenizer;
 }  // namespace herd
@@ -21,6 +26,18 @@ int fail(const std::string& message);
 
 // "1 2 3" or "1,2,3" -> ids; an error names the bad item.
 Result<std::vector<int32_t>> parse_id_list(const std::string& text);
+
+// Options every generating command shares: -n, -c, -t and the sampling options,
+// registered with the same names and help everywhere. The seed is random unless -s is given.
+struct GenerationOptions {
+  int32_t n_predict = 128;
+  int32_t n_ctx = 0;
+  int32_t n_threads = 0;
+  bool seed_given = false;
+};
+void add_generation_options(CLI::App* cmd, GenerationOptions* gen, SamplingParams* sampling);
+// The sampling parameters to use: a random seed unless one was given; validated.
+Result<SamplingParams> resolve_sampling(const GenerationOptions& gen, const SamplingParams& sampling);
 
 struct LoadedModel {
   std::unique_ptr<Model> model;

@@ -2,7 +2,6 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <random>
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
@@ -19,18 +18,15 @@ struct RunOptions {
   std::string model;
   std::string prompt;
   std::string prompt_ids;
-  int32_t n_predict = 128;
-  int32_t n_ctx = 0;
-  int32_t n_threads = 0;
-  bool seed_given = false;
+  GenerationOptions gen;
   SamplingParams sampling;
 };
 
 int run(const RunOptions& o) {
   if (!o.prompt.empty() && !o.prompt_ids.empty()) return fail("give either -p or --prompt-ids, not both");
-  SamplingParams sampling = o.sampling;
-  if (!o.seed_given) sampling.seed = std::random_device{}();
-  if (Status s = validate(sampling); !s.ok()) return fail(s);
+  Result<SamplingParams> resolved = resolve_sampling(o.gen, o.sampling);
+  if (!resolved.ok()) return fail(resolved.status());
+  const SamplingParams& sampling = *resolved;
 
   Result<LoadedModel> loaded = load_model_and_tokenizer(o.model);
   if (!loaded.ok()) return fail(loaded.status());
@@ -49,11 +45,11 @@ int run(const RunOptions& o) {
     if (prompt.empty()) return fail("the prompt is empty and the model adds no BOS token; give -p TEXT");
   }
 
-  Result<std::unique_ptr<Context>> ctx = Context::create(*loaded->model, {o.n_ctx, 512, o.n_threads});
+  Result<std::unique_ptr<Context>> ctx = Context::create(*loaded->model, {o.gen.n_ctx, 512, o.gen.n_threads});
   if (!ctx.ok()) return fail(ctx.status());
 
   GenerateParams params;
-  params.n_predict = o.n_predict;
+  params.n_predict = o.gen.n_predict;
   params.sampling = sampling;
   params.eos_id = tok.vocab().eos_id();
   params.is_eog = [&tok](int32_t id) { return tok.is_end_of_generation(id); };
@@ -97,23 +93,7 @@ CommandRunner add_run_command(CLI::App& app) {
   cmd->add_option("-m,--model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   cmd->add_option("-p,--prompt", o->prompt, "Prompt text (BOS is added as the model asks)");
   cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids: \"1 2 3\"");
-  cmd->add_option("-n,--n-predict", o->n_predict, "Tokens to generate (-1: until end of text)")
-      ->capture_default_str()->check(CLI::Range(-1, 1 << 30));
-  cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size (0: the model's, at most 4096)")
-      ->check(CLI::Range(0, 1 << 24));
-  cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
-  cmd->add_option("--temp", o->sampling.temperature, "Temperature (0: greedy)")->capture_default_str();
-  cmd->add_option("--top-k", o->sampling.top_k, "Top-k (0: off)")->capture_default_str();
-  cmd->add_option("--top-p", o->sampling.top_p, "Top-p (1: off)")->capture_default_str();
-  cmd->add_option("--min-p", o->sampling.min_p, "Min-p (0: off)")->capture_default_str();
-  cmd->add_option("--repeat-penalty", o->sampling.repeat_penalty, "Repetition penalty (1: off)")
-      ->capture_default_str();
-  cmd->add_option("--repeat-last-n", o->sampling.repeat_last_n, "Tokens the penalties look back over")
-      ->capture_default_str();
-  cmd->add_option("--frequency-penalty", o->sampling.frequency_penalty, "Frequency penalty")->capture_default_str();
-  cmd->add_option("--presence-penalty", o->sampling.presence_penalty, "Presence penalty")->capture_default_str();
-  cmd->add_option("-s,--seed", o->sampling.seed, "Random seed (default: random)")
-      ->each([o](const std::string&) { o->seed_given = true; });
+  add_generation_options(cmd, &o->gen, &o->sampling);
   return [o] { return run(*o); };
 }
 

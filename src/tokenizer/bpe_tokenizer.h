@@ -7,7 +7,8 @@
 //      it merges to, until no pair merges. Results of short words are memoised per
 //      thread (bpe_word_cache.h).
 // Token texts are in GPT-2's byte alphabet (byte_level.h); decoding maps them back,
-// so decode(encode(text)) == text for any bytes.
+// so decode(encode(text)) == text for any valid UTF-8, and for any bytes when the vocab has
+// normal tokens for all 256 byte characters (deepseek-coder lacks C0, C1, F5..FF as such).
 #pragma once
 
 #include <array>

@@ -80,22 +80,6 @@ BpeTokenizer::BpeTokenizer(Vocab vocab, BpePreTokenizer pre, bool ignore_merges)
   }
 }
 
-std::vector<int32_t> BpeTokenizer::encode(std::string_view text, bool add_special,
-                                          bool parse_special) const {
-  std::vector<int32_t> out;
-  out.reserve(text.size() / 3 + 4);
-  if (add_special && vocab_.add_bos()) out.push_back(vocab_.bos_id());
-  for (const TextFragment& frag : split_special(text, parse_special)) {
-    if (frag.token >= 0) {
-      out.push_back(frag.token);
-    } else {
-      encode_fragment(frag.text, out);
-    }
-  }
-  if (add_special && vocab_.add_eos()) out.push_back(vocab_.eos_id());
-  return out;
-}
-
 void BpeTokenizer::encode_fragment(std::string_view text, std::vector<int32_t>& out) const {
   Scratch s;
   s.cache = &BpeWordCache::for_owner(instance_);

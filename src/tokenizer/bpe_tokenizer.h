@@ -30,8 +30,6 @@ class BpeTokenizer final : public Tokenizer {
   // kUnsupported for an unknown tokenizer.ggml.pre.
   static Result<std::unique_ptr<Tokenizer>> create(Vocab vocab);
 
-  std::vector<int32_t> encode(std::string_view text, bool add_special,
-                              bool parse_special) const override;
   std::string token_to_piece(int32_t id, bool render_special = false) const override;
 
   // Steps 1-3 on one raw fragment, appending the ids to `out`.
@@ -40,6 +38,11 @@ class BpeTokenizer final : public Tokenizer {
   // Words longer than this many bytes merge through a priority queue; shorter ones
   // through a scan of an array (faster for the short words that dominate text).
   static constexpr size_t kShortWord = 64;
+
+ protected:
+  void encode_raw(std::string_view text, bool, std::vector<int32_t>& out) const override {
+    encode_fragment(text, out);
+  }
 
  private:
   struct Scratch;

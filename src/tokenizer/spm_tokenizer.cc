@@ -51,25 +51,6 @@ int32_t SpmTokenizer::piece_id(std::string_view text) const {
   }
 }
 
-std::vector<int32_t> SpmTokenizer::encode(std::string_view text, bool add_special,
-                                          bool parse_special) const {
-  std::vector<int32_t> out;
-  if (add_special && vocab_.add_bos()) out.push_back(vocab_.bos_id());
-  // A fragment gets the space prefix when it starts the text or follows a token.
-  bool after_special = true;
-  for (const TextFragment& frag : split_special(text, parse_special)) {
-    if (frag.token >= 0) {
-      out.push_back(frag.token);
-      after_special = true;
-    } else {
-      encode_fragment(frag.text, vocab_.add_space_prefix() && after_special, out);
-      after_special = false;
-    }
-  }
-  if (add_special && vocab_.add_eos()) out.push_back(vocab_.eos_id());
-  return out;
-}
-
 void SpmTokenizer::encode_fragment(std::string_view raw, bool space_prefix,
                                    std::vector<int32_t>& out) const {
   std::string text;

@@ -23,12 +23,15 @@ class SpmTokenizer final : public Tokenizer {
  public:
   explicit SpmTokenizer(Vocab vocab);
 
-  std::vector<int32_t> encode(std::string_view text, bool add_special,
-                              bool parse_special) const override;
   std::string token_to_piece(int32_t id, bool render_special = false) const override;
 
   // Steps 1-4 above on one raw fragment, appending the ids to `out`.
   void encode_fragment(std::string_view text, bool space_prefix, std::vector<int32_t>& out) const;
+
+ protected:
+  void encode_raw(std::string_view text, bool starts_text, std::vector<int32_t>& out) const override {
+    encode_fragment(text, vocab_.add_space_prefix() && starts_text, out);
+  }
 
  private:
   // The token a merge or a final symbol may become, or -1.

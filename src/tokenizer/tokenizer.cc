@@ -95,4 +95,22 @@ std::vector<TextFragment> Tokenizer::split_special(std::string_view text,
   return out;
 }
 
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
+  std::vector<int32_t> out;
+  out.reserve(text.size() / 3 + 4);
+  if (add_special && vocab_.add_bos()) out.push_back(vocab_.bos_id());
+  bool starts_text = true;
+  for (const TextFragment& frag : split_special(text, parse_special)) {
+    if (frag.token >= 0) {
+      out.push_back(frag.token);
+      starts_text = true;
+    } else {
+      encode_raw(frag.text, starts_text, out);
+      starts_text = false;
+    }
+  }
+  if (add_special && vocab_.add_eos()) out.push_back(vocab_.eos_id());
+  return out;
+}
+
 }  // namespace herd

@@ -43,8 +43,7 @@ class Tokenizer {
   // unknown-type token ("<s>", "</s>", "<unk>") becomes that token; otherwise it is
   // plain text. User-defined tokens are always matched whole, as in SentencePiece and
   // Hugging Face (they are added vocabulary, not control).
-  virtual std::vector<int32_t> encode(std::string_view text, bool add_special,
-                                      bool parse_special) const = 0;
+  std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special) const;
   // The bytes one token stands for. Control and unknown tokens give "" unless
   // render_special (then their text); ids outside the vocab give "".
   virtual std::string token_to_piece(int32_t id, bool render_special = false) const = 0;
@@ -70,6 +69,11 @@ class Tokenizer {
 
  protected:
   explicit Tokenizer(Vocab vocab);
+
+  // The model's algorithm on one raw fragment of text (special tokens already split
+  // off), appending ids to `out`. `starts_text` is true for the first fragment and for
+  // one that follows a special token (SPM then adds its space prefix).
+  virtual void encode_raw(std::string_view text, bool starts_text, std::vector<int32_t>& out) const = 0;
 
   Vocab vocab_;
   SpecialTokenMatcher special_;  // over vocab_.special_tokens()

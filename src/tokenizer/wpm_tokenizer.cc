@@ -107,21 +107,6 @@ std::vector<std::string> WpmTokenizer::split_words(std::string_view text) {
   return out;
 }
 
-std::vector<int32_t> WpmTokenizer::encode(std::string_view text, bool add_special,
-                                          bool parse_special) const {
-  std::vector<int32_t> out;
-  if (add_special && vocab_.add_bos()) out.push_back(vocab_.bos_id());
-  for (const TextFragment& frag : split_special(text, parse_special)) {
-    if (frag.token >= 0) {
-      out.push_back(frag.token);
-    } else {
-      encode_fragment(frag.text, out);
-    }
-  }
-  if (add_special && vocab_.add_eos()) out.push_back(vocab_.eos_id());
-  return out;
-}
-
 void WpmTokenizer::encode_fragment(std::string_view text, std::vector<int32_t>& out) const {
   WordSink sink;
   normalise(text, sink);

@@ -26,8 +26,6 @@ class WpmTokenizer final : public Tokenizer {
  public:
   static Result<std::unique_ptr<Tokenizer>> create(Vocab vocab);
 
-  std::vector<int32_t> encode(std::string_view text, bool add_special,
-                              bool parse_special) const override;
   std::string token_to_piece(int32_t id, bool render_special = false) const override;
 
   // Steps 1-3 on one raw fragment, appending the ids to `out`.
@@ -37,6 +35,11 @@ class WpmTokenizer final : public Tokenizer {
   static std::vector<std::string> split_words(std::string_view text);
 
   static constexpr size_t kMaxWordChars = 100;
+
+ protected:
+  void encode_raw(std::string_view text, bool, std::vector<int32_t>& out) const override {
+    encode_fragment(text, out);
+  }
 
  private:
   explicit WpmTokenizer(Vocab vocab);

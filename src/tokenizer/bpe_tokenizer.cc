@@ -30,20 +30,6 @@ bool after(const Candidate& a, const Candidate& b) {
   return a.left > b.left;
 }
 
-// "<0xXX>" -> the byte, or -1.
-int parse_byte_token(std::string_view text) {
-  if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return -1;
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  const int hi = hex(text[3]);
-  const int lo = hex(text[4]);
-  return hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
-}
-
 }  // namespace
 
 struct BpeTokenizer::Scratch {
@@ -194,26 +180,8 @@ void BpeTokenizer::merge_long(Scratch& s, std::vector<int32_t>& out) const {
   for (int32_t i = 0; i >= 0; i = s.next[i]) emit(ids[i], out);
 }
 
-std::string BpeTokenizer::token_to_piece(int32_t id, bool render_special) const {
-  if (!vocab_.valid_id(id)) return {};
-  const std::string_view text = vocab_.text(id);
-  switch (vocab_.type(id)) {
-    case TokenType::kControl:
-    case TokenType::kUnknown:
-      return render_special ? std::string(text) : std::string();
-    case TokenType::kUnused:
-      return {};
-    case TokenType::kUserDefined:
-      return std::string(text);
-    case TokenType::kByte: {
-      const int b = parse_byte_token(text);
-      if (b >= 0) return std::string(1, static_cast<char>(b));
-      break;
-    }
-    case TokenType::kNormal:
-    case TokenType::kUndefined:
-      break;
-  }
+std::string BpeTokenizer::text_piece(TokenType type, std::string_view text) const {
+  if (type == TokenType::kUserDefined) return std::string(text);
   std::string piece;
   piece.reserve(text.size());
   byte_level_decode(text, piece);

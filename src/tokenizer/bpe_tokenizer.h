@@ -30,7 +30,6 @@ class BpeTokenizer final : public Tokenizer {
   // kUnsupported for an unknown tokenizer.ggml.pre.
   static Result<std::unique_ptr<Tokenizer>> create(Vocab vocab);
 
-  std::string token_to_piece(int32_t id, bool render_special = false) const override;
 
   // Steps 1-3 on one raw fragment, appending the ids to `out`.
   void encode_fragment(std::string_view text, std::vector<int32_t>& out) const;
@@ -40,6 +39,7 @@ class BpeTokenizer final : public Tokenizer {
   static constexpr size_t kShortWord = 64;
 
  protected:
+  std::string text_piece(TokenType type, std::string_view text) const override;
   void encode_raw(std::string_view text, bool, std::vector<int32_t>& out) const override {
     encode_fragment(text, out);
   }

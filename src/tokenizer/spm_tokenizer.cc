@@ -122,36 +122,8 @@ void SpmTokenizer::encode_fragment(std::string_view raw, bool space_prefix,
   }
 }
 
-std::string SpmTokenizer::token_to_piece(int32_t id, bool render_special) const {
-  if (!vocab_.valid_id(id)) return {};
-  const std::string_view text = vocab_.text(id);
-  switch (vocab_.type(id)) {
-    case TokenType::kControl:
-    case TokenType::kUnknown:
-      return render_special ? std::string(text) : std::string();
-    case TokenType::kUnused:
-      return {};
-    case TokenType::kUserDefined:
-      return std::string(text);
-    case TokenType::kByte: {
-      // "<0xXX>"
-      if (text.size() == 6 && text.substr(0, 3) == "<0x" && text[5] == '>') {
-        auto hex = [](char c) -> int {
-          if (c >= '0' && c <= '9') return c - '0';
-          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-          return -1;
-        };
-        const int hi = hex(text[3]);
-        const int lo = hex(text[4]);
-        if (hi >= 0 && lo >= 0) return std::string(1, static_cast<char>(hi * 16 + lo));
-      }
-      return std::string(text);
-    }
-    case TokenType::kNormal:
-    case TokenType::kUndefined:
-      break;
-  }
+std::string SpmTokenizer::text_piece(TokenType type, std::string_view text) const {
+  if (type == TokenType::kUserDefined || type == TokenType::kByte) return std::string(text);
   std::string piece;
   piece.reserve(text.size());
   for (size_t pos = 0; pos < text.size();) {

@@ -23,12 +23,12 @@ class SpmTokenizer final : public Tokenizer {
  public:
   explicit SpmTokenizer(Vocab vocab);
 
-  std::string token_to_piece(int32_t id, bool render_special = false) const override;
 
   // Steps 1-4 above on one raw fragment, appending the ids to `out`.
   void encode_fragment(std::string_view text, bool space_prefix, std::vector<int32_t>& out) const;
 
  protected:
+  std::string text_piece(TokenType type, std::string_view text) const override;
   void encode_raw(std::string_view text, bool starts_text, std::vector<int32_t>& out) const override {
     encode_fragment(text, vocab_.add_space_prefix() && starts_text, out);
   }

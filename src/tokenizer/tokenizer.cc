@@ -113,4 +113,43 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, 
   return out;
 }
 
+namespace {
+
+// "<0xXX>" -> the byte, or -1.
+int parse_byte_token(std::string_view text) {
+  if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return -1;
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  const int hi = hex(text[3]);
+  const int lo = hex(text[4]);
+  return hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
+}
+
+}  // namespace
+
+std::string Tokenizer::token_to_piece(int32_t id, bool render_special) const {
+  if (!vocab_.valid_id(id)) return {};
+  const std::string_view text = vocab_.text(id);
+  const TokenType type = vocab_.type(id);
+  switch (type) {
+    case TokenType::kControl:
+    case TokenType::kUnknown:
+      return render_special ? std::string(text) : std::string();
+    case TokenType::kUnused:
+      return {};
+    case TokenType::kByte:
+      if (const int b = parse_byte_token(text); b >= 0) return std::string(1, static_cast<char>(b));
+      break;
+    case TokenType::kNormal:
+    case TokenType::kUserDefined:
+    case TokenType::kUndefined:
+      break;
+  }
+  return text_piece(type, text);
+}
+
 }  // namespace herd

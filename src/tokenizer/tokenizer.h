@@ -46,7 +46,7 @@ class Tokenizer {
   std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special) const;
   // The bytes one token stands for. Control and unknown tokens give "" unless
   // render_special (then their text); ids outside the vocab give "".
-  virtual std::string token_to_piece(int32_t id, bool render_special = false) const = 0;
+  std::string token_to_piece(int32_t id, bool render_special = false) const;
 
   // The text of a whole sequence: the pieces joined, less the one space SPM puts in
   // front of the first word (see append_piece). Bytes are returned as they are, so an
@@ -73,6 +73,10 @@ class Tokenizer {
   // The model's algorithm on one raw fragment of text (special tokens already split
   // off), appending ids to `out`. `starts_text` is true for the first fragment and for
   // one that follows a special token (SPM then adds its space prefix).
+  // The piece of a normal, user-defined or undefined token (and of a byte token whose
+  // text is not "<0xXX>"), in the model's own spelling of text.
+  virtual std::string text_piece(TokenType type, std::string_view text) const = 0;
+
   virtual void encode_raw(std::string_view text, bool starts_text, std::vector<int32_t>& out) const = 0;
 
   Vocab vocab_;

@@ -148,18 +148,7 @@ void WpmTokenizer::encode_word(std::string_view word, size_t n_chars, std::strin
   }
 }
 
-std::string WpmTokenizer::token_to_piece(int32_t id, bool render_special) const {
-  if (!vocab_.valid_id(id)) return {};
-  const std::string_view text = vocab_.text(id);
-  switch (vocab_.type(id)) {
-    case TokenType::kControl:
-    case TokenType::kUnknown:
-      return render_special ? std::string(text) : std::string();
-    case TokenType::kUnused:
-      return {};
-    default:
-      break;
-  }
+std::string WpmTokenizer::text_piece(TokenType, std::string_view text) const {
   if (text.substr(0, kWordStart.size()) == kWordStart) {
     return " " + std::string(text.substr(kWordStart.size()));
   }

@@ -26,7 +26,6 @@ class WpmTokenizer final : public Tokenizer {
  public:
   static Result<std::unique_ptr<Tokenizer>> create(Vocab vocab);
 
-  std::string token_to_piece(int32_t id, bool render_special = false) const override;
 
   // Steps 1-3 on one raw fragment, appending the ids to `out`.
   void encode_fragment(std::string_view text, std::vector<int32_t>& out) const;
@@ -37,6 +36,7 @@ class WpmTokenizer final : public Tokenizer {
   static constexpr size_t kMaxWordChars = 100;
 
  protected:
+  std::string text_piece(TokenType type, std::string_view text) const override;
   void encode_raw(std::string_view text, bool, std::vector<int32_t>& out) const override {
     encode_fragment(text, out);
   }

@@ -15,7 +15,8 @@ enum class StatusCode {
   kCorruptFile,       // a file whose bytes break its format
   kUnsupported,       // well-formed, but not something herd can run
   kOutOfRange,        // a value past a limit (context full, id past vocab)
-  kResourceExhausted, // out of memory or disk
+  kResourceExhausted, // out of memory or disk, a full queue
+  kUnavailable,       // not now: shutting down or still loading
   kInternal,
 };
 
@@ -49,6 +50,7 @@ inline Status corrupt_file(std::string m) { return {StatusCode::kCorruptFile, st
 inline Status unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
 inline Status out_of_range(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
 inline Status resource_exhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+inline Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status internal_error(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 // Either a value or a non-ok Status.

@@ -19,7 +19,26 @@ struct AttentionSpan {
   int32_t head_dim = 0;
   float scale = 1.0f;     // score = scale * q.k
   float soft_cap = 0.0f;  // > 0: score = soft_cap * tanh(score / soft_cap) (gemma2)
+  // A paged cache: when block_table is set, key j is row j % block_size of block
+  // block_table[j / block_size], i.e. k + block_table[j >> block_shift] * block_stride +
+  // (j & (block_size - 1)) * k_stride (and the same for v).
+  const int32_t* block_table = nullptr;
+  int32_t block_shift = 0;
+  int64_t block_stride = 0;  // floats from one block to the next, for k and v alike
 };
+
+// Where key j's row starts (offset from span.k or span.v, in floats).
+inline int64_t attention_row_offset(const AttentionSpan& span, int64_t j, int64_t stride) {
+  if (span.block_table == nullptr) return j * stride;
+  const int64_t mask = (int64_t{1} << span.block_shift) - 1;
+  return span.block_table[j >> span.block_shift] * span.block_stride + (j & mask) * stride;
+}
+inline const float* attention_key(const AttentionSpan& span, int64_t j) {
+  return span.k + attention_row_offset(span, j, span.k_stride);
+}
+inline const float* attention_value(const AttentionSpan& span, int64_t j) {
+  return span.v + attention_row_offset(span, j, span.v_stride);
+}
 
 // out[0 .. head_dim) = sum_j softmax(score)_j * v_j. Keys are visited in blocks with an
 // online (running max) softmax, so no score buffer of n_ctx floats is needed. With

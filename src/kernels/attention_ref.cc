@@ -18,8 +18,8 @@ void attention_head_ref(const float* q, const AttentionSpan& span, float* out) {
   float max = -std::numeric_limits<float>::infinity();
   float sum = 0.0f;
   for (int64_t j = span.first; j < span.first + span.n_keys; ++j) {
-    const float* k = span.k + j * span.k_stride;
-    const float* v = span.v + j * span.v_stride;
+    const float* k = attention_key(span, j);
+    const float* v = attention_value(span, j);
     float dot = 0.0f;
     for (int32_t i = 0; i < d; ++i) dot += q[i] * k[i];
     float score = dot * span.scale;

@@ -45,7 +45,7 @@ inline void attention_head(const float* q, const AttentionSpan& span, float* out
     const int nb = left < kBlock ? static_cast<int>(left) : kBlock;
     float block_max = -__builtin_inff();
     for (int j = 0; j < nb; ++j) {
-      float s = dot_f32(q, span.k + (j0 + j) * span.k_stride, d) * span.scale;
+      float s = dot_f32(q, attention_key(span, j0 + j), d) * span.scale;
       if (span.soft_cap > 0.0f) s = span.soft_cap * tanhf(s / span.soft_cap);
       score[j] = s;
       if (s > block_max) block_max = s;
@@ -62,7 +62,7 @@ inline void attention_head(const float* q, const AttentionSpan& span, float* out
     }
     sum *= rescale;
     for (int j = 0; j < nb; ++j) {
-      scale_add(out, j == 0 ? rescale : 1.0f, score[j], span.v + (j0 + j) * span.v_stride, d);
+      scale_add(out, j == 0 ? rescale : 1.0f, score[j], attention_value(span, j0 + j), d);
       sum += score[j];
     }
   }

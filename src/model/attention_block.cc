@@ -49,8 +49,11 @@ void Context::attention_block(int32_t il, int32_t n) {
     for (int32_t h = 0; h < hp.n_head_kv; ++h) {
       rope_apply(k_.data() + (static_cast<size_t>(t) * hp.n_head_kv + h) * head_dim, hp.n_rot, cs, hp.rope_style);
     }
-    std::copy_n(k_.data() + static_cast<size_t>(t) * n_kv, n_kv, kv_.k(il, n_past_ + t));
-    std::copy_n(v_.data() + static_cast<size_t>(t) * n_kv, n_kv, kv_.v(il, n_past_ + t));
+    const int32_t pos = pos_[static_cast<size_t>(t)];
+    const int32_t block = table_[static_cast<size_t>(t)][pos >> kv_.block_shift()];
+    const int32_t row = pos & (kv_.block_size() - 1);
+    std::copy_n(k_.data() + static_cast<size_t>(t) * n_kv, n_kv, kv_.k(il, block, row));
+    std::copy_n(v_.data() + static_cast<size_t>(t) * n_kv, n_kv, kv_.v(il, block, row));
   }
   attention(il, n);
   matmul(l.wo, attn_.data(), n, block_out_.data(), pool);
@@ -70,20 +73,26 @@ void Context::attention(int32_t il, int32_t n) {
     float* out;
     const float* k0;
     const float* v0;
-    int64_t kv_stride;
-    int32_t n_head, group, head_dim, pos0, n_swa;
+    const int32_t* pos;
+    const int32_t* const* tables;
+    int64_t kv_stride, block_stride;
+    int32_t block_shift;
+    int32_t n_head, group, head_dim, n_swa;
     float scale, soft_cap;
     int64_t n_tasks;
   };
   const Job job{q_.data(),
                 attn_.data(),
-                kv_.k(il, 0),
-                kv_.v(il, 0),
+                kv_.k(il, 0, 0),
+                kv_.v(il, 0, 0),
+                pos_.data(),
+                table_.data(),
                 kv_.n_embd_kv(),
+                kv_.block_stride(),
+                kv_.block_shift(),
                 hp.n_head,
                 hp.n_head / hp.n_head_kv,
                 hp.head_dim,
-                n_past_,
                 hp.is_swa_layer(il) ? hp.n_swa : 0,
                 hp.query_scale(),
                 hp.attn_softcap,
@@ -93,7 +102,7 @@ void Context::attention(int32_t il, int32_t n) {
       const int32_t t = static_cast<int32_t>(task / job.n_head);
       const int32_t h = static_cast<int32_t>(task % job.n_head);
       const int32_t kvh = h / job.group;
-      const int64_t pos = job.pos0 + t;
+      const int64_t pos = job.pos[t];
       // Causal: keys up to the own position; a sliding window sees n_swa of them,
       // the own one included (key j is hidden when pos - j >= n_swa).
       const int64_t first = job.n_swa > 0 ? std::max<int64_t>(0, pos - job.n_swa + 1) : 0;
@@ -107,6 +116,9 @@ void Context::attention(int32_t il, int32_t n) {
       span.head_dim = job.head_dim;
       span.scale = job.scale;
       span.soft_cap = job.soft_cap;
+      span.block_table = job.tables[t];
+      span.block_shift = job.block_shift;
+      span.block_stride = job.block_stride;
       const size_t off = (static_cast<size_t>(t) * job.n_head + h) * job.head_dim;
       attention_head(job.q + off, span, job.out + off);
     }

@@ -1,6 +1,12 @@
-// The state of one sequence being evaluated: KV cache, scratch buffers, logits.
-// eval() runs the whole batch of new tokens through the model at once. Every buffer
-// is sized in create(), so decoding allocates nothing per token.
+// The state of evaluation: a paged KV cache, scratch buffers, logits.
+// Two ways in:
+//  - eval(): one sequence (the CLI): its tokens go through the model a batch at a time,
+//    at positions n_past() onwards, in KV blocks 0, 1, 2, ...
+//  - eval_batch(): tokens of many sequences at once (the server), each with its own
+//    position and block table; which block holds what is the caller's business.
+// A token's output depends only on its own sequence (its tokens, positions and KV),
+// never on what else shares the batch. Every buffer is sized in create(), so decoding
+// allocates nothing per token.
 //
 // The forward pass is split by block: context.cc (embedding, layer loop, output),
 // attention_block.cc, ffn_block.cc and moe.cc.
@@ -19,9 +25,24 @@
 namespace herd {
 
 struct ContextParams {
-  int32_t n_ctx = 0;      // 0: the model's training context, capped at 4096
-  int32_t n_batch = 512;  // longest run of tokens evaluated in one pass
+  int32_t n_ctx = 0;      // longest sequence; 0: the model's training context, capped at 4096
+  int32_t n_batch = 512;  // most tokens evaluated in one pass
   int32_t n_threads = 0;  // 0: all hardware threads
+  int32_t kv_blocks = 0;  // blocks in the KV pool; 0: enough for one sequence of n_ctx
+  int32_t kv_block_size = 16;  // positions per KV block: a power of two
+};
+
+// Tokens of several sequences evaluated together. Row i is token tokens[i] at position
+// positions[i] of sequence seqs[i], whose KV rows live in block_tables[seqs[i]] (block
+// of position p: table[p / kv_block_size]). A row's key/value is written before any row
+// attends, so a sequence's chunk may span consecutive rows. Positions 0 .. p - 1 of a
+// row's sequence must already be in its blocks (written now or earlier).
+struct BatchInput {
+  std::span<const int32_t> tokens;
+  std::span<const int32_t> positions;
+  std::span<const int32_t> seqs;
+  std::span<const std::span<const int32_t>> block_tables;
+  std::span<const int32_t> logit_rows;  // rows whose logits are wanted, ascending
 };
 
 class Context {
@@ -32,13 +53,19 @@ class Context {
   // cache. With all_logits every position's logits are kept, else only the last.
   Status eval(std::span<const int32_t> tokens, bool all_logits);
 
+  // Evaluates a batch of many sequences; afterwards logits(i) belongs to
+  // batch row logit_rows[i].
+  Status eval_batch(const BatchInput& batch);
+
   // Logits row i of the last eval (with all_logits: i in [0, n); else only i = 0).
   std::span<const float> logits(int64_t i = 0) const;
   // The logits of the last evaluated position.
   std::span<const float> last_logits() const;
 
   int32_t n_past() const { return n_past_; }
-  int32_t n_ctx() const { return kv_.n_ctx(); }
+  int32_t n_ctx() const { return n_ctx_; }
+  KvCache& kv() { return kv_; }
+  const KvCache& kv() const { return kv_; }
   void clear() { n_past_ = 0; n_logit_rows_ = 0; }
   int n_threads() const { return pool_->size(); }
 
@@ -51,9 +78,13 @@ class Context {
     std::vector<float> cos_sin;           // [n_batch][n_rot]
   };
 
-  Context(const Model& model, KvCache kv, int32_t n_batch, int n_threads);
-  Status allocate(int32_t n_ctx);
-  void forward_batch(const int32_t* tokens, int32_t n, bool all_logits, float* logits_out);
+  Context(const Model& model, KvCache kv, int32_t n_ctx, int32_t n_batch, int n_threads);
+  Status allocate();
+  Status check_batch(const BatchInput& batch) const;
+  Status reserve_logits(size_t rows);
+  // Rows [row0, row0 + n) of the batch: embeddings, every layer, then the logits of
+  // rows out_rows (indices into the batch, ascending) into logits_out.
+  void forward(const BatchInput& batch, int32_t row0, int32_t n, std::span<const int32_t> out_rows, float* logits_out);
   void fill_rope_tables(int32_t n);
 
   // attention_block.cc: x += post_norm(wo · attn(norm(x))).
@@ -70,9 +101,16 @@ class Context {
 
   const Model& model_;
   KvCache kv_;
+  int32_t n_ctx_;
   int32_t n_batch_;
   std::unique_ptr<ThreadPool> pool_;
   int32_t n_past_ = 0;
+  std::vector<int32_t> own_blocks_;  // eval()'s block table: 0, 1, 2, ...
+
+  // The rows being evaluated: position and block table of each.
+  std::vector<int32_t> pos_;               // [n_batch]
+  std::vector<const int32_t*> table_;      // [n_batch]
+  std::vector<int32_t> eval_rows_;         // scratch for eval(): 0 .. n-1 or the last
 
   std::vector<RopeTable> rope_;        // 1 or 2 tables
   std::vector<uint8_t> layer_rope_;    // [n_layer] index into rope_

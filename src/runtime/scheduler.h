@@ -3,7 +3,9 @@
 // (chunked prefill), hands out KV blocks from a pool with reference counts, reuses
 // cached blocks for shared prompt prefixes, copies a shared block before a sequence
 // writes into it (copy-on-write), and preempts the newest sequence when blocks run
-// out (its KV is dropped and recomputed when it resumes; it never fails).
+// out (its KV is dropped and recomputed when it resumes; it never fails). A preempted
+// sequence's full blocks stay in the prefix cache, so on resuming it recomputes only
+// what was evicted meanwhile.
 //
 // The loop:  plan = schedule();  copy plan.copies, evaluate plan.chunks;
 //            complete(plan);  append_token(...) for chunks with sample;  finish(...)
@@ -14,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "base/status.h"
 #include "kv/block_allocator.h"
 
 namespace herd {
@@ -33,7 +36,10 @@ struct ScheduledChunk {
   SeqId seq = 0;
   int32_t pos0 = 0;
   int32_t n_tokens = 0;
-  bool sample = false;  // the chunk ends at the sequence's last known token: sample after it
+  // The chunk ends at the sequence's last known token: sample after it. (Not when
+  // the engine already sampled at that length: a sequence preempted before its token
+  // was appended is recomputed without sampling twice.)
+  bool sample = false;
 };
 
 struct BlockCopy {
@@ -42,14 +48,21 @@ struct BlockCopy {
 };
 
 struct StepPlan {
-  std::vector<BlockCopy> copies;        // do these KV block copies before evaluating
+  std::vector<BlockCopy> copies;        // do these KV block copies, in order, before evaluating
   std::vector<ScheduledChunk> chunks;   // the batch, in order; empty: nothing to do
   std::vector<SeqId> preempted;         // lost their KV this step; they wait to resume
 };
 
+// Contract breaches by the engine (an unknown id, a prompt that cannot fit, a plan
+// completed twice) abort: they are bugs, not user errors. The engine validates user
+// input before it reaches the scheduler.
 class Scheduler {
  public:
+  // Every count positive (and n_blocks * block_size within int32). The constructor
+  // aborts on params that fail this.
+  static Status validate(const SchedulerParams& params);
   explicit Scheduler(const SchedulerParams& params);
+  ~Scheduler();
 
   // A new sequence waits in arrival order. Its prompt must be non-empty and fit in
   // the pool (ceil(len / block_size) + 1 <= n_blocks); the caller checks that.
@@ -58,16 +71,27 @@ class Scheduler {
   // partly filled last one: the first write into a shared block copies it). Used for
   // n > 1 choices once the prompt is evaluated. The parent must be running with all
   // its tokens evaluated; the child is running too and needs a token appended
-  // before it is scheduled.
+  // before it is scheduled. The child arrives now: it is the newest sequence.
   void fork(SeqId parent, SeqId child);
 
+  // The next batch, at most max_batch_tokens tokens: first one token for each running
+  // sequence with a sampled token pending (oldest first), then the next chunk of each
+  // running sequence still prefilling or recomputing, then waiting sequences in order
+  // (preempted ones first), up to max_running and while free blocks last; none are
+  // admitted in a step that had to preempt. A prefill chunk shrinks to the blocks it
+  // can get before anyone is preempted. Every plan must be complete()d before the
+  // next schedule(), unless all its sequences were finished meanwhile (a failed
+  // batch). Block tables change only inside schedule() and complete().
   StepPlan schedule();
   // The plan was evaluated: its tokens' KV is in the cache; full blocks join the
-  // prefix cache.
+  // prefix cache (a block whose prefix another sequence cached meanwhile is swapped
+  // for that one). Chunks of sequences finished since schedule() are ignored.
   void complete(const StepPlan& plan);
-  // A token sampled for the sequence (it is evaluated in a later step).
+  // A token sampled for the sequence (it is evaluated in a later step). A sequence
+  // never grows past n_blocks * block_size tokens (the engine caps it by n_ctx).
   void append_token(SeqId id, int32_t token);
   // Finished or cancelled (any state): frees its blocks; full ones stay cached.
+  // An unknown id (finished already) is ignored.
   void finish(SeqId id);
 
   bool contains(SeqId id) const;
@@ -75,8 +99,11 @@ class Scheduler {
   std::span<const int32_t> block_table(SeqId id) const;  // block of position p: [p / block_size]
   int32_t n_prompt(SeqId id) const;
   // Prompt tokens whose KV came from the prefix cache when the sequence was admitted
-  // (the first time; resuming after preemption does not change it).
+  // (the first time; resuming after preemption does not change it). 0 for a fork.
   int32_t n_cached_prompt(SeqId id) const;
+  // Leading positions whose KV is in the sequence's blocks (0 while waiting).
+  int32_t n_computed(SeqId id) const;
+  bool is_running(SeqId id) const;  // false: waiting (new or preempted)
 
   int32_t n_waiting() const;
   int32_t n_running() const;

@@ -4,8 +4,8 @@
 
 namespace herd {
 
-StreamingDecoder::StreamingDecoder(const Tokenizer& tok, bool render_special)
-    : tok_(&tok), render_special_(render_special) {}
+StreamingDecoder::StreamingDecoder(const Tokenizer& tok, bool render_special, bool at_text_start)
+    : tok_(&tok), render_special_(render_special), at_start_(at_text_start) {}
 
 std::string StreamingDecoder::push(int32_t id) {
   tok_->append_piece(id, render_special_, at_start_, pending_);

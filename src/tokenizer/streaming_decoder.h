@@ -13,8 +13,9 @@ namespace herd {
 
 class StreamingDecoder {
  public:
-  // `tok` must outlive the decoder.
-  explicit StreamingDecoder(const Tokenizer& tok, bool render_special = false);
+  // `tok` must outlive the decoder. at_text_start: the ids begin a text (SPM drops the
+  // first token's leading space there); false for a continuation of a prompt.
+  explicit StreamingDecoder(const Tokenizer& tok, bool render_special = false, bool at_text_start = true);
 
   // The complete UTF-8 text now available (may be ""). Bytes that can never become
   // valid are replaced by U+FFFD right away; an unfinished character waits.

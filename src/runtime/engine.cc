@@ -1,0 +1,180 @@
+// The engine's outside: creation, submit() with its checks, stats, drain, and the
+// loop thread. One step of the loop is in engine_step.cc.
+#include "runtime/engine.h"
+
+#include <algorithm>
+#include <string>
+
+#include "runtime/engine_impl.h"
+
+namespace herd {
+namespace {
+
+Status check_params(const EngineParams& p) {
+  if (p.n_parallel < 1 || p.n_parallel > 1024) return invalid_argument("parallel sequences must be in [1, 1024]");
+  if (p.n_ctx < 0) return invalid_argument("context size must not be negative");
+  if (p.kv_size < 0) return invalid_argument("kv cache size must not be negative");
+  if (p.max_batch_tokens < 1) return invalid_argument("batch size must be positive");
+  if (p.max_queue < 0) return invalid_argument("queue size must not be negative");
+  if (p.max_n < 1 || p.max_top_logprobs < 0) return invalid_argument("bad request limits");
+  return Status();
+}
+
+}  // namespace
+
+Engine::Impl::Choice::Choice(const Tokenizer& t, const GenerationRequest& req, int32_t i, bool at_text_start)
+    : index(i),
+      sampler([&] {
+        SamplingParams s = req.sampling;
+        s.seed += static_cast<uint64_t>(i);  // every choice draws its own numbers
+        return s;
+      }()),
+      decoder(t, /*render_special=*/false, at_text_start),
+      stop(req.stop) {}
+
+Engine::Impl::Impl(const Model& m, const Tokenizer& t, const EngineParams& p, std::unique_ptr<Context> c,
+                   int32_t ctx_len)
+    : model(m),
+      tok(t),
+      params(p),
+      n_ctx(ctx_len),
+      ctx(std::move(c)),
+      sched([&] {
+        SchedulerParams s;
+        s.block_size = p.kv_block_size;
+        s.n_blocks = ctx->kv().n_blocks();
+        s.max_batch_tokens = p.max_batch_tokens;
+        s.max_running = p.n_parallel;
+        return s;
+      }()) {}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<Engine>> Engine::create(const Model& model, const Tokenizer& tokenizer,
+                                               const EngineParams& params) {
+  HERD_RETURN_IF_ERROR(check_params(params));
+  const Hparams& hp = model.hparams();
+  const int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(hp.n_ctx_train, 4096);
+  const int32_t bs = params.kv_block_size;
+  if (bs <= 0 || (bs & (bs - 1)) != 0 || bs > 1024) return invalid_argument("kv block size must be a power of two up to 1024");
+  const int64_t kv_size = params.kv_size > 0 ? params.kv_size : static_cast<int64_t>(params.n_parallel) * n_ctx + bs;
+  // One sequence of n_ctx must always fit, with a spare block for copy-on-write.
+  if (kv_size < static_cast<int64_t>(n_ctx) + bs) {
+    return invalid_argument("kv cache of " + std::to_string(kv_size) + " positions cannot hold one sequence of " +
+                            std::to_string(n_ctx) + " (+ one block)");
+  }
+  if (kv_size / bs > (int64_t{1} << 30)) return resource_exhausted("kv cache size is too large");
+  ContextParams cp;
+  cp.n_ctx = n_ctx;
+  cp.n_batch = params.max_batch_tokens;
+  cp.n_threads = params.n_threads;
+  cp.kv_blocks = static_cast<int32_t>((kv_size + bs - 1) / bs);
+  cp.kv_block_size = bs;
+  HERD_ASSIGN_OR_RETURN(std::unique_ptr<Context> ctx, Context::create(model, cp));
+  auto impl = std::make_unique<Impl>(model, tokenizer, params, std::move(ctx), n_ctx);
+  Impl* raw = impl.get();
+  std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
+  raw->publish_stats();
+  raw->thread = std::thread([raw] { raw->run(); });
+  return engine;
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest req) {
+  Impl& im = *impl_;
+  const int32_t n_prompt = static_cast<int32_t>(req.prompt.size());
+  if (n_prompt == 0) return invalid_argument("the prompt is empty");
+  for (int32_t t : req.prompt) {
+    if (t < 0 || t >= im.model.hparams().n_vocab) {
+      return invalid_argument("token id " + std::to_string(t) + " is outside the vocabulary [0, " +
+                              std::to_string(im.model.hparams().n_vocab) + ")");
+    }
+  }
+  if (n_prompt >= im.n_ctx) {
+    return invalid_argument("the prompt has " + std::to_string(n_prompt) + " tokens; this model's context holds " +
+                            std::to_string(im.n_ctx) + ", and at least one must be left to generate");
+  }
+  if (req.max_tokens == 0) return invalid_argument("max_tokens must be at least 1");
+  if (req.max_tokens > 0 && static_cast<int64_t>(n_prompt) + req.max_tokens > im.n_ctx) {
+    return invalid_argument("this model's maximum context length is " + std::to_string(im.n_ctx) +
+                            " tokens; you asked for " + std::to_string(n_prompt + static_cast<int64_t>(req.max_tokens)) +
+                            " (" + std::to_string(n_prompt) + " in the prompt, " + std::to_string(req.max_tokens) +
+                            " to generate)");
+  }
+  if (req.n < 1 || req.n > im.params.max_n) {
+    return invalid_argument("n must be in [1, " + std::to_string(im.params.max_n) + "]");
+  }
+  if (req.top_logprobs > im.params.max_top_logprobs) {
+    return invalid_argument("top_logprobs must be at most " + std::to_string(im.params.max_top_logprobs));
+  }
+  HERD_RETURN_IF_ERROR(validate(req.sampling));
+
+  auto a = std::make_unique<Impl::Active>();
+  a->stream = std::make_shared<RequestStream>();
+  a->req = std::move(req);
+  std::shared_ptr<RequestStream> stream = a->stream;
+  {
+    std::lock_guard<std::mutex> lock(im.mu);
+    if (im.draining || im.stopping) return unavailable("the server is shutting down");
+    if (static_cast<int32_t>(im.incoming.size()) + im.stats.n_waiting >= im.params.max_queue) {
+      return resource_exhausted("the queue is full (" + std::to_string(im.params.max_queue) + " waiting requests)");
+    }
+    im.incoming.push_back(std::move(a));
+    ++im.n_in_flight;
+  }
+  im.wake.notify_one();
+  return stream;
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  EngineStats s = impl_->stats;
+  s.n_waiting += static_cast<int32_t>(impl_->incoming.size());
+  return s;
+}
+
+int32_t Engine::n_ctx() const { return impl_->n_ctx; }
+int32_t Engine::n_vocab() const { return impl_->model.hparams().n_vocab; }
+
+void Engine::drain() {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->draining = true;
+  impl_->idle.wait(lock, [this] { return impl_->n_in_flight == 0; });
+}
+
+void Engine::Impl::run() {
+  for (;;) {
+    std::vector<std::unique_ptr<Active>> arrived;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      wake.wait(lock, [this] { return stopping || !incoming.empty() || !active.empty(); });
+      if (stopping) break;
+      while (!incoming.empty()) {
+        arrived.push_back(std::move(incoming.front()));
+        incoming.pop_front();
+      }
+    }
+    for (auto& a : arrived) admit(std::move(a));
+    cancel_cancelled();
+    step();
+    publish_stats();  // before RequestDone, so a client that is done sees its blocks freed
+    end_finished_requests();
+  }
+  // Shutting down: whatever is left ends now.
+  fail_all(unavailable("the engine stopped"));
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& a : incoming) a->stream->push(RequestFailed{unavailable("the engine stopped")});
+  incoming.clear();
+  n_in_flight = 0;
+  idle.notify_all();
+}
+
+}  // namespace herd

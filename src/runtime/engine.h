@@ -1,0 +1,52 @@
+// The serving engine: one thread runs the continuous-batching loop
+//   schedule -> copy KV blocks -> evaluate one batch -> sample -> report
+// over a paged KV cache shared by all requests, with prefix caching. Requests come in
+// through submit() from any thread and report through their RequestStream.
+//
+// Batch invariance: a request's tokens depend only on the request (prompt, sampling
+// parameters, seed), never on what else runs or what was cached: every row of a batch
+// is computed exactly as if it were alone, and every choice samples with its own RNG.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "base/status.h"
+#include "model/model.h"
+#include "runtime/generation_service.h"
+#include "tokenizer/tokenizer.h"
+
+namespace herd {
+
+struct EngineParams {
+  int32_t n_parallel = 4;          // sequences decoding at once
+  int32_t n_ctx = 0;               // longest sequence; 0: the model's, capped at 4096
+  int32_t kv_size = 0;             // positions in the KV pool; 0: n_parallel * n_ctx + one block
+  int32_t kv_block_size = 16;
+  int32_t max_batch_tokens = 512;  // tokens per step, prefill and decode together
+  int32_t max_queue = 64;          // requests waiting to start before submit refuses
+  int32_t max_n = 16;              // choices per request
+  int32_t max_top_logprobs = 20;
+  int n_threads = 0;               // 0: all hardware threads
+};
+
+class Engine final : public GenerationService {
+ public:
+  // The model and tokenizer must outlive the engine. Starts the loop thread.
+  static Result<std::unique_ptr<Engine>> create(const Model& model, const Tokenizer& tokenizer,
+                                                const EngineParams& params);
+  ~Engine() override;  // cancels whatever is in flight and joins the loop
+
+  Result<std::shared_ptr<RequestStream>> submit(GenerationRequest request) override;
+  EngineStats stats() const override;
+  int32_t n_ctx() const override;
+  int32_t n_vocab() const override;
+  void drain() override;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herd

@@ -1,0 +1,181 @@
+// One step of the engine loop: schedule, copy blocks, evaluate the batch, sample a
+// token for every sequence that reached its last known token, report, clean up.
+#include <algorithm>
+
+#include "runtime/engine_impl.h"
+#include "runtime/token_logprobs.h"
+
+namespace herd {
+
+void Engine::Impl::admit(std::unique_ptr<Active> a) {
+  a->choices.reserve(static_cast<size_t>(a->req.n));
+  // A prompt of only control tokens (BOS) starts the text: SPM drops the leading space.
+  const bool at_text_start = tok.decode(a->req.prompt).empty();
+  for (int32_t i = 0; i < a->req.n; ++i) a->choices.emplace_back(tok, a->req, i, at_text_start);
+  Choice& first = a->choices[0];
+  first.seq = next_seq++;
+  sched.add(first.seq, a->req.prompt);
+  by_seq[first.seq] = {a.get(), 0};
+  active.push_back(std::move(a));
+}
+
+void Engine::Impl::finish_choice(Active& a, Choice& c) {
+  if (c.done) return;
+  c.done = true;
+  ++a.n_done;
+  if (c.seq >= 0) {
+    sched.finish(c.seq);
+    by_seq.erase(c.seq);
+  }
+}
+
+void Engine::Impl::cancel_cancelled() {
+  for (auto& a : active) {
+    if (!a->stream->cancelled() || a->n_done == a->req.n) continue;
+    for (Choice& c : a->choices) finish_choice(*a, c);
+  }
+}
+
+void Engine::Impl::fail_all(const Status& status) {
+  for (auto& a : active) {
+    for (Choice& c : a->choices) finish_choice(*a, c);
+    a->stream->push(RequestFailed{status});
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  n_in_flight -= static_cast<int32_t>(active.size());
+  active.clear();
+  idle.notify_all();
+}
+
+bool Engine::Impl::step() {
+  const StepPlan plan = sched.schedule();
+  counters.n_preemptions += static_cast<int64_t>(plan.preempted.size());
+  if (plan.chunks.empty()) return false;
+  for (const BlockCopy& c : plan.copies) ctx->kv().copy_block(c.src, c.dst);
+
+  batch_tokens.clear();
+  batch_positions.clear();
+  batch_seqs.clear();
+  batch_rows.clear();
+  batch_tables.clear();
+  for (const ScheduledChunk& ch : plan.chunks) {
+    const std::span<const int32_t> toks = sched.tokens(ch.seq);
+    const int32_t n_prompt = sched.n_prompt(ch.seq);
+    for (int32_t p = ch.pos0; p < ch.pos0 + ch.n_tokens; ++p) {
+      batch_tokens.push_back(toks[static_cast<size_t>(p)]);
+      batch_positions.push_back(p);
+      batch_seqs.push_back(static_cast<int32_t>(batch_tables.size()));
+      if (p < n_prompt) ++counters.prompt_tokens_total;
+    }
+    if (ch.sample) batch_rows.push_back(static_cast<int32_t>(batch_tokens.size()) - 1);
+    batch_tables.push_back(sched.block_table(ch.seq));
+  }
+  const BatchInput batch{batch_tokens, batch_positions, batch_seqs, batch_tables, batch_rows};
+  const Status st = ctx->eval_batch(batch);
+  ++counters.steps_total;
+  if (!st.ok()) {  // the scheduler built a batch the model refused: our bug
+    fail_all(internal_error("evaluating a batch: " + st.message()));
+    return true;
+  }
+  sched.complete(plan);
+  int64_t row = 0;
+  for (const ScheduledChunk& ch : plan.chunks) {
+    if (ch.sample) on_sampled(ch.seq, ctx->logits(row++));
+  }
+  return true;
+}
+
+void Engine::Impl::on_sampled(SeqId seq, std::span<const float> logits) {
+  auto it = by_seq.find(seq);
+  if (it == by_seq.end()) return;  // finished meanwhile
+  Active& a = *it->second.first;
+  const int32_t index = it->second.second;
+  if (index == 0 && !a.forked) {
+    // The prompt is evaluated: the other choices start here, sharing its blocks.
+    a.forked = true;
+    a.cached_prompt_tokens = sched.n_cached_prompt(seq);
+    counters.cached_tokens_total += a.cached_prompt_tokens;
+    for (int32_t i = 1; i < a.req.n; ++i) {
+      Choice& c = a.choices[static_cast<size_t>(i)];
+      c.seq = next_seq++;
+      sched.fork(seq, c.seq);
+      by_seq[c.seq] = {&a, i};
+    }
+    for (int32_t i = 0; i < a.req.n; ++i) sample_choice(a, i, logits);
+    return;
+  }
+  sample_choice(a, index, logits);
+}
+
+void Engine::Impl::sample_choice(Active& a, int32_t index, std::span<const float> logits) {
+  Choice& c = a.choices[static_cast<size_t>(index)];
+  if (c.done) return;
+  const int32_t token = c.sampler.sample(logits);
+  c.sampler.accept(token);
+  ++c.n_generated;
+  ++a.completion_tokens;
+  ++counters.generated_tokens_total;
+
+  ChoiceDelta d;
+  d.index = index;
+  const bool eog = !a.req.ignore_eos && tok.is_end_of_generation(token);
+  if (!eog) {
+    d.tokens.push_back(token);
+    if (a.req.top_logprobs >= 0) d.logprobs.push_back(token_logprobs(logits, token, a.req.top_logprobs));
+    d.text = c.stop.push(c.decoder.push(token));
+  }
+  std::optional<FinishReason> finish;
+  if (eog || c.stop.stopped()) {
+    finish = FinishReason::kStop;
+  } else if (a.req.max_tokens > 0 && c.n_generated >= a.req.max_tokens) {
+    finish = FinishReason::kLength;
+  } else if (static_cast<int64_t>(sched.tokens(c.seq).size()) + 1 >= n_ctx) {
+    finish = FinishReason::kLength;  // prompt + generated fill the context
+  }
+  if (finish) {
+    if (!c.stop.stopped()) {
+      d.text += c.stop.push(c.decoder.finish());
+      if (!c.stop.stopped()) d.text += c.stop.flush();
+    }
+    d.finish = finish;
+    finish_choice(a, c);
+  } else {
+    sched.append_token(c.seq, token);
+  }
+  a.stream->push(std::move(d));
+}
+
+void Engine::Impl::end_finished_requests() {
+  int32_t ended = 0;
+  for (auto it = active.begin(); it != active.end();) {
+    Active& a = **it;
+    if (a.n_done < a.req.n) {
+      ++it;
+      continue;
+    }
+    Usage u;
+    u.prompt_tokens = static_cast<int32_t>(a.req.prompt.size());
+    u.completion_tokens = a.completion_tokens;
+    u.cached_prompt_tokens = a.cached_prompt_tokens;
+    a.stream->push(RequestDone{u});
+    it = active.erase(it);
+    ++ended;
+  }
+  if (ended == 0) return;
+  std::lock_guard<std::mutex> lock(mu);
+  n_in_flight -= ended;
+  if (n_in_flight == 0) idle.notify_all();
+}
+
+void Engine::Impl::publish_stats() {
+  const BlockAllocator& b = sched.blocks();
+  std::lock_guard<std::mutex> lock(mu);
+  stats = counters;
+  stats.n_waiting = sched.n_waiting();
+  stats.n_running = sched.n_running();
+  stats.kv_blocks_total = b.n_total();
+  stats.kv_blocks_used = b.n_used();
+  stats.kv_blocks_cached = b.n_cached();
+}
+
+}  // namespace herd

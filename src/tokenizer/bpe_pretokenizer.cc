@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "tokenizer/bpe_split_llama3.h"
+#include "tokenizer/unicode_class.h"
 #include "tokenizer/utf8.h"
 
 namespace herd {
@@ -141,8 +143,14 @@ BpePreTokenizer::BpePreTokenizer(BpePreTokenizer&&) noexcept = default;
 BpePreTokenizer& BpePreTokenizer::operator=(BpePreTokenizer&&) noexcept = default;
 BpePreTokenizer::~BpePreTokenizer() = default;
 
-Result<BpePreTokenizer> BpePreTokenizer::create(const std::vector<std::string>& patterns) {
+Result<BpePreTokenizer> BpePreTokenizer::create(const std::vector<std::string>& patterns,
+                                                bool hand_written) {
   BpePreTokenizer t;
+  if (hand_written && patterns.size() == 1) {
+    if (patterns[0] == kLlama3) t.llama3_digits_ = 3;
+    if (patterns[0] == kQwen2) t.llama3_digits_ = 1;
+    if (t.llama3_digits_ > 0) unicode_class_warm_up();
+  }
   for (const std::string& p : patterns) {
     int err = 0;
     PCRE2_SIZE at = 0;
@@ -223,6 +231,17 @@ void BpePreTokenizer::split_impl(std::string_view text, Scratch& scratch, void* 
   }
   if (pos > run_start) runs.push_back(text.substr(run_start, pos - run_start));
 
+  if (llama3_digits_ > 0) {
+    for (std::string_view r : runs) {
+      // A lone ill-formed byte is a word of its own (never UTF-8 for the scan).
+      if (r.size() == 1 && static_cast<uint8_t>(r[0]) >= 0x80) {
+        fn(ctx, r);
+      } else {
+        bpe_split_llama3(r, llama3_digits_, ctx, fn);
+      }
+    }
+    return;
+  }
   if (regexes_.empty()) {
     for (std::string_view r : scratch.a) fn(ctx, r);
     return;

@@ -2,7 +2,8 @@
 // model family's regexes (tokenizer.ggml.pre names the family). Each regex in turn cuts
 // every piece so far into its matches and the runs between them ("isolated" splits, as
 // Hugging Face's Split does); a regex never sees past the piece it works on. Matching
-// uses PCRE2 with Unicode properties (UTF + UCP) and its JIT.
+// uses PCRE2 with Unicode properties (UTF + UCP) and its JIT, or for the most used
+// families a hand-written equivalent.
 #pragma once
 
 #include <memory>
@@ -26,8 +27,11 @@ Result<BpePreConfig> bpe_pre_config(std::string_view pre);
 
 class BpePreTokenizer {
  public:
-  // kInvalidArgument when a pattern does not compile.
-  static Result<BpePreTokenizer> create(const std::vector<std::string>& patterns);
+  // kInvalidArgument when a pattern does not compile. Patterns that are exactly the
+  // Llama 3 or Qwen2 regex are matched by a hand-written scan (bpe_split_llama3.h) unless
+  // `hand_written` is false (tests compare the two).
+  static Result<BpePreTokenizer> create(const std::vector<std::string>& patterns,
+                                        bool hand_written = true);
 
   BpePreTokenizer(BpePreTokenizer&&) noexcept;
   BpePreTokenizer& operator=(BpePreTokenizer&&) noexcept;
@@ -61,6 +65,7 @@ class BpePreTokenizer {
   void split_impl(std::string_view text, Scratch& scratch, void* ctx, WordFn fn) const;
 
   std::vector<std::unique_ptr<Regex>> regexes_;
+  int llama3_digits_ = 0;  // > 0: split by bpe_split_llama3 with this max_digits instead
 };
 
 }  // namespace herd

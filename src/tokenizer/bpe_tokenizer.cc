@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "tokenizer/bpe_word_cache.h"
+#include "tokenizer/bpe_word_hash.h"
 #include "tokenizer/byte_level.h"
 
 namespace herd {
@@ -21,7 +22,6 @@ struct Candidate {
   int32_t left;  // symbol index
   int32_t left_id;
   int32_t right_id;
-  int32_t merged_id;
 };
 
 // Heap order: the top is the lowest rank, then the leftmost.
@@ -37,7 +37,6 @@ struct BpeTokenizer::Scratch {
   BpeWordCache* cache = nullptr;  // this thread's, for this tokenizer
   std::vector<int32_t> ids;     // the word's symbols, as token ids
   std::vector<int32_t> ranks;   // short words: rank of (ids[i], ids[i + 1]), kNoRank if none
-  std::vector<int32_t> merged;  // short words: what that pair becomes
   std::vector<int32_t> next;    // long words: linked list of live symbols
   std::vector<int32_t> prev;
   std::vector<Candidate> heap;  // long words
@@ -46,16 +45,18 @@ struct BpeTokenizer::Scratch {
 Result<std::unique_ptr<Tokenizer>> BpeTokenizer::create(Vocab vocab) {
   HERD_ASSIGN_OR_RETURN(BpePreConfig config, bpe_pre_config(vocab.pre()));
   HERD_ASSIGN_OR_RETURN(BpePreTokenizer pre, BpePreTokenizer::create(config.patterns));
-  return std::unique_ptr<Tokenizer>(
-      new BpeTokenizer(std::move(vocab), std::move(pre), config.ignore_merges));
+  HERD_ASSIGN_OR_RETURN(BpeMergeTable merges, BpeMergeTable::build(vocab));
+  return std::unique_ptr<Tokenizer>(new BpeTokenizer(std::move(vocab), std::move(pre),
+                                                     std::move(merges), config.ignore_merges));
 }
 
-BpeTokenizer::BpeTokenizer(Vocab vocab, BpePreTokenizer pre, bool ignore_merges)
+BpeTokenizer::BpeTokenizer(Vocab vocab, BpePreTokenizer pre, BpeMergeTable merges,
+                           bool ignore_merges)
     : Tokenizer(std::move(vocab)),
       pre_(std::move(pre)),
+      merges_(std::move(merges)),
       ignore_merges_(ignore_merges),
       instance_(BpeWordCache::new_owner_id()) {
-  merges_ = BpeMergeTable::build(vocab_);
   if (ignore_merges_) whole_words_ = TokenBytesIndex::build(vocab_);
   std::string s;
   for (int b = 0; b < 256; ++b) {
@@ -86,10 +87,14 @@ void BpeTokenizer::encode_word(std::string_view word, Scratch& s, std::vector<in
     emit(byte_ids_[static_cast<uint8_t>(word[0])], out);
     return;
   }
+  // One hash serves both lookups below.
+  const bool short_word = word.size() <= TokenBytesIndex::kMaxLen;
+  const uint64_t head = short_word ? word_head(word) : 0;
+  const uint64_t hash = short_word ? word_hash(word, head) : 0;
   if (ignore_merges_) {
     int32_t id = -1;
-    if (word.size() <= TokenBytesIndex::kMaxLen) {
-      id = whole_words_.find(word);
+    if (short_word) {
+      id = whole_words_.find(word, head, hash);
     } else {
       std::string spelled;
       byte_level_encode(word, spelled);
@@ -100,8 +105,9 @@ void BpeTokenizer::encode_word(std::string_view word, Scratch& s, std::vector<in
       return;
     }
   }
+  static_assert(BpeWordCache::kMaxWord <= TokenBytesIndex::kMaxLen);
   BpeWordCache* cache = word.size() <= BpeWordCache::kMaxWord ? s.cache : nullptr;
-  if (cache != nullptr && cache->find(word, out)) return;
+  if (cache != nullptr && cache->find(word, hash, out)) return;
   const size_t first = out.size();
   s.ids.clear();
   for (char c : word) s.ids.push_back(byte_ids_[static_cast<uint8_t>(c)]);
@@ -110,20 +116,17 @@ void BpeTokenizer::encode_word(std::string_view word, Scratch& s, std::vector<in
   } else {
     merge_long(s, out);
   }
-  if (cache != nullptr) cache->insert(word, std::span<const int32_t>(out).subspan(first));
+  if (cache != nullptr) cache->insert(word, hash, std::span<const int32_t>(out).subspan(first));
 }
 
 void BpeTokenizer::merge_short(Scratch& s, std::vector<int32_t>& out) const {
   std::vector<int32_t>& ids = s.ids;
   std::vector<int32_t>& ranks = s.ranks;
-  std::vector<int32_t>& merged = s.merged;
   size_t n = ids.size();
   ranks.resize(n - 1);
-  merged.resize(n - 1);
   auto look = [&](size_t i) {
-    const BpeMergeTable::Merge m = merges_.find(ids[i], ids[i + 1]);
-    ranks[i] = m.rank >= 0 ? m.rank : kNoRank;
-    merged[i] = m.id;
+    const int32_t rank = merges_.rank(ids[i], ids[i + 1]);
+    ranks[i] = rank >= 0 ? rank : kNoRank;
   };
   for (size_t i = 0; i + 1 < n; ++i) look(i);
   while (n > 1) {
@@ -132,11 +135,10 @@ void BpeTokenizer::merge_short(Scratch& s, std::vector<int32_t>& out) const {
       if (ranks[i] < ranks[best]) best = i;
     }
     if (ranks[best] == kNoRank) break;
-    ids[best] = merged[best];
+    ids[best] = merges_.merged(ranks[best]);
     // Drop symbol best + 1 and pair `best`; the pairs on both sides of the new symbol change.
     std::copy(ids.begin() + best + 2, ids.begin() + n, ids.begin() + best + 1);
     std::copy(ranks.begin() + best + 1, ranks.begin() + (n - 1), ranks.begin() + best);
-    std::copy(merged.begin() + best + 1, merged.begin() + (n - 1), merged.begin() + best);
     --n;
     if (best + 1 < n) look(best);
     if (best > 0) look(best - 1);
@@ -157,9 +159,9 @@ void BpeTokenizer::merge_long(Scratch& s, std::vector<int32_t>& out) const {
   heap.clear();
   auto push = [&](int32_t left, int32_t right) {
     if (left < 0 || right < 0) return;
-    const BpeMergeTable::Merge m = merges_.find(ids[left], ids[right]);
-    if (m.rank < 0) return;
-    heap.push_back({m.rank, left, ids[left], ids[right], m.id});
+    const int32_t rank = merges_.rank(ids[left], ids[right]);
+    if (rank < 0) return;
+    heap.push_back({rank, left, ids[left], ids[right]});
     std::push_heap(heap.begin(), heap.end(), after);
   };
   for (int32_t i = 0; i + 1 < n; ++i) push(i, i + 1);
@@ -170,7 +172,7 @@ void BpeTokenizer::merge_long(Scratch& s, std::vector<int32_t>& out) const {
     const int32_t right = s.next[c.left];
     // Stale when either symbol has changed since the candidate was queued.
     if (ids[c.left] != c.left_id || right < 0 || ids[right] != c.right_id) continue;
-    ids[c.left] = c.merged_id;
+    ids[c.left] = merges_.merged(c.rank);
     ids[right] = kDead;
     s.next[c.left] = s.next[right];
     if (s.next[right] >= 0) s.prev[s.next[right]] = c.left;

@@ -46,7 +46,7 @@ class BpeTokenizer final : public Tokenizer {
 
  private:
   struct Scratch;
-  BpeTokenizer(Vocab vocab, BpePreTokenizer pre, bool ignore_merges);
+  BpeTokenizer(Vocab vocab, BpePreTokenizer pre, BpeMergeTable merges, bool ignore_merges);
 
   void encode_word(std::string_view word, Scratch& s, std::vector<int32_t>& out) const;
   void merge_short(Scratch& s, std::vector<int32_t>& out) const;

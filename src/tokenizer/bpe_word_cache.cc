@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstring>
 
 namespace herd {
 
@@ -28,21 +29,57 @@ BpeWordCache& BpeWordCache::for_owner(uint64_t owner) {
   return c;
 }
 
-bool BpeWordCache::find(std::string_view word, std::vector<int32_t>& out) const {
-  const auto it = map_.find(word);
-  if (it == map_.end()) return false;
-  const auto offset = static_cast<size_t>(it->second >> 32);
-  const auto count = static_cast<size_t>(it->second & 0xFFFFFFFFu);
-  out.insert(out.end(), pool_.begin() + static_cast<std::ptrdiff_t>(offset),
-             pool_.begin() + static_cast<std::ptrdiff_t>(offset + count));
+void BpeWordCache::clear() {
+  slots_.clear();
+  keys_.clear();
+  ids_.clear();
+  size_ = 0;
+}
+
+// The slot holding `word`, or the empty slot where it would go. The table is never full.
+size_t BpeWordCache::slot_for(std::string_view word, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  const auto tag = static_cast<uint32_t>(hash >> 32);
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.used == 0) return i;
+    if (s.tag == tag && s.key_len == word.size() &&
+        std::memcmp(keys_.data() + s.key_off, word.data(), word.size()) == 0) {
+      return i;
+    }
+  }
+}
+
+bool BpeWordCache::find(std::string_view word, uint64_t hash, std::vector<int32_t>& out) const {
+  if (slots_.empty() || word.size() > kMaxWord) return false;
+  const Slot& s = slots_[slot_for(word, hash)];
+  if (s.used == 0) return false;
+  out.insert(out.end(), ids_.begin() + s.ids_off, ids_.begin() + s.ids_off + s.n_ids);
   return true;
 }
 
-void BpeWordCache::insert(std::string_view word, std::span<const int32_t> ids) {
-  if (word.size() > kMaxWord) return;
-  if (map_.size() >= kMaxEntries) clear();
-  const uint64_t value = static_cast<uint64_t>(pool_.size()) << 32 | ids.size();
-  if (map_.emplace(std::string(word), value).second) pool_.insert(pool_.end(), ids.begin(), ids.end());
+void BpeWordCache::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? kFirstSlots : 2 * old.size(), Slot{});
+  for (const Slot& s : old) {
+    if (s.used == 0) continue;
+    const std::string_view key(keys_.data() + s.key_off, s.key_len);
+    slots_[slot_for(key, word_hash(key))] = s;
+  }
+}
+
+void BpeWordCache::insert(std::string_view word, uint64_t hash, std::span<const int32_t> ids) {
+  if (word.size() > kMaxWord || ids.size() > kMaxWord) return;
+  if (size_ >= kMaxEntries) clear();
+  if (2 * (size_ + 1) > slots_.size()) grow();
+  const size_t i = slot_for(word, hash);
+  if (slots_[i].used != 0) return;  // already known
+  slots_[i] = {static_cast<uint32_t>(hash >> 32), static_cast<uint32_t>(keys_.size()),
+               static_cast<uint32_t>(ids_.size()), static_cast<uint8_t>(word.size()),
+               static_cast<uint8_t>(ids.size()), 1, 0};
+  keys_.append(word);
+  ids_.insert(ids_.end(), ids.begin(), ids.end());
+  ++size_;
 }
 
 }  // namespace herd

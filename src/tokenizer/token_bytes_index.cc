@@ -4,27 +4,6 @@
 
 namespace herd {
 
-uint64_t TokenBytesIndex::hash(std::string_view s) {
-  // Eight bytes at a time, multiply-xorshift mixed: words are short, so this beats
-  // std::hash's general-purpose loop.
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ (s.size() * 0xFF51AFD7ED558CCDull);
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 29;
-  }
-  if (i < s.size()) {
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 29;
-  }
-  h *= 0xFF51AFD7ED558CCDull;
-  return h ^ (h >> 32);
-}
-
 TokenBytesIndex TokenBytesIndex::build(const Vocab& vocab) {
   TokenBytesIndex t;
   struct Key {
@@ -52,14 +31,14 @@ TokenBytesIndex TokenBytesIndex::build(const Vocab& vocab) {
   t.mask_ = cap - 1;
   for (const Key& k : keys) {
     const std::string_view key = std::string_view(t.bytes_).substr(k.offset, k.len);
-    size_t i = hash(key) & t.mask_;
+    size_t i = word_hash(key) & t.mask_;
     for (;; i = (i + 1) & t.mask_) {
       Slot& s = t.slots_[i];
       if (s.id < 0) break;
       const std::string_view other = std::string_view(t.bytes_).substr(s.off_len >> 8, s.off_len & 0xFF);
       if (other == key) break;  // a later (higher) id with the same bytes replaces the earlier
     }
-    t.slots_[i] = {head_of(key), k.id, k.offset << 8 | k.len};
+    t.slots_[i] = {word_head(key), k.id, k.offset << 8 | k.len};
   }
   return t;
 }

@@ -1,7 +1,8 @@
 // A hash index from the bytes a byte-level token stands for to its id. It lets BPE ask
 // "is this raw word one token?" (ignore_merges) without spelling the word in the byte
 // alphabet first: the hot lookup of Llama 3 and Tekken encoding. A slot holds a key's
-// first 8 bytes, so most lookups touch one cache line.
+// first 8 bytes, so most lookups touch one cache line. Keys hash with bpe_word_hash.h,
+// so a caller can hash a word once for this index and the word cache.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/bpe_word_hash.h"
 #include "tokenizer/vocab.h"
 
 namespace herd {
@@ -27,9 +29,13 @@ class TokenBytesIndex {
 
   // The token that stands for exactly `bytes`, or -1.
   int32_t find(std::string_view bytes) const {
+    const uint64_t head = word_head(bytes);
+    return find(bytes, head, word_hash(bytes, head));
+  }
+  // The same, with word_head(bytes) and word_hash(bytes) already computed.
+  int32_t find(std::string_view bytes, uint64_t head, uint64_t hash) const {
     if (slots_.empty() || bytes.size() > kMaxLen) return -1;
-    const uint64_t head = head_of(bytes);
-    for (size_t i = hash(bytes) & mask_;; i = (i + 1) & mask_) {
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.id < 0) return -1;
       if (s.head == head && (s.off_len & 0xFF) == bytes.size() &&
@@ -46,13 +52,6 @@ class TokenBytesIndex {
     int32_t id;        // -1: empty
     uint32_t off_len;  // offset of the key in bytes_ << 8 | its length
   };
-  static uint64_t head_of(std::string_view s) {
-    uint64_t h = 0;
-    std::memcpy(&h, s.data(), s.size() < 8 ? s.size() : 8);
-    return h;
-  }
-  static uint64_t hash(std::string_view s);
-
   std::string bytes_;  // the keys end to end
   std::vector<Slot> slots_;
   size_t mask_ = 0;

@@ -35,6 +35,25 @@ TEST(BpeWordCache, OwnersDoNotShare) {
   EXPECT_FALSE(BpeWordCache::for_owner(a).find("w", out));
 }
 
+TEST(BpeWordCache, KeepsEveryEntryAsItGrows) {
+  BpeWordCache& c = BpeWordCache::for_owner(BpeWordCache::new_owner_id());
+  constexpr int kWords = 5000;  // several doublings of the table, below kMaxEntries
+  for (int i = 0; i < kWords; ++i) {
+    c.insert("w" + std::to_string(i), std::vector<int32_t>{i, -i});
+  }
+  EXPECT_EQ(c.size(), static_cast<size_t>(kWords));
+  for (int i = 0; i < kWords; ++i) {
+    std::vector<int32_t> out;
+    ASSERT_TRUE(c.find("w" + std::to_string(i), out)) << i;
+    EXPECT_EQ(out, (std::vector<int32_t>{i, -i}));
+  }
+  std::vector<int32_t> out;
+  EXPECT_FALSE(c.find("w" + std::to_string(kWords), out));
+  c.insert("w1", std::vector<int32_t>{9});  // a word already in keeps its first ids
+  EXPECT_TRUE(c.find("w1", out));
+  EXPECT_EQ(out, (std::vector<int32_t>{1, -1}));
+}
+
 TEST(BpeWordCache, ClearsWhenFull) {
   BpeWordCache& c = BpeWordCache::for_owner(BpeWordCache::new_owner_id());
   for (size_t i = 0; i <= BpeWordCache::kMaxEntries; ++i) {

@@ -5,6 +5,7 @@
 #   fuzz_gguf           corpus/gguf/*.gguf and the first 16 KB of a few shared models
 #   fuzz_tokenizer      corpus/tokenizer/*.txt and the upstream tokenizer test inputs
 #                       (models/vocab/*.inp), each behind a byte picking vocab and flags
+#   fuzz_bpe_split      corpus/tokenizer/*.txt and the llama-bpe and qwen2 test inputs
 #   fuzz_chat_template  the shared chat templates (reference/chat-templates/templates)
 #
 # usage: run_fuzz.sh FUZZER WORK_DIR SECONDS [extra libFuzzer flags...]
@@ -55,6 +56,13 @@ case $(basename "$fuzzer") in
         with_flag_byte "$i" "$inp" "${vocabs[$i]}-upstream"
         with_flag_byte $(( i | 0x10 )) "$inp" "${vocabs[$i]}-upstream-bos"
       fi
+    done
+    dict=(-dict="$here/tokenizer.dict")
+    ;;
+  fuzz_bpe_split*)
+    cp "$here"/corpus/tokenizer/*.txt "$corpus/"
+    for inp in "$shared"/models/vocab/ggml-vocab-{llama-bpe,qwen2}.gguf.inp; do
+      if [[ -f "$inp" ]]; then cp "$inp" "$corpus/$(basename "$inp")"; fi
     done
     dict=(-dict="$here/tokenizer.dict")
     ;;

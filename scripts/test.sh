@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fresh machine to a tested herd: install dependencies, build, run every test; then
+# Fresh machine to a tested herd: install dependencies, build, run every test and the
+# API suite (the openai npm client against `herd serve`); then
 # build again with clang under AddressSanitizer + UndefinedBehaviorSanitizer and run
 # the whole suite there too, including the short libFuzzer runs.
 set -euo pipefail
@@ -9,6 +10,9 @@ cd "$(dirname "$0")/.."
 echo "== release build (g++) and tests"
 ./scripts/build.sh -DHERD_TESTS=ON
 ctest --test-dir build --output-on-failure -j2
+
+echo "== API tests: the official openai npm client against a live herd serve"
+HERD_BIN=build/bin/herd tests/api/run.sh
 
 if [ "${HERD_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== sanitizer build (clang, ASan+UBSan, libFuzzer) and tests"

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "chat/chat_prompt.h"
 #include "chat/chat_template.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
@@ -21,13 +22,6 @@
 
 namespace herd::cli {
 namespace {
-
-// Used when the model carries no tokenizer.chat_template.
-constexpr const char* kDefaultTemplate =
-    "{%- for message in messages %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
 std::atomic<bool> g_interrupted{false};
 
@@ -149,28 +143,7 @@ class ChatSession {
 
  private:
   Result<std::string> render() {
-    nlohmann::ordered_json context = {{"messages", messages_},
-                                      {"add_generation_prompt", true},
-                                      {"bos_token", bos_},
-                                      {"eos_token", eos_}};
-    chat::TemplateError error;
-    Result<std::string> r = template_.render(context, {}, &error);
-    if (r.ok() || error.kind != chat::TemplateError::Kind::kRaised) return r;
-    const bool has_system = messages_.size() >= 2 && messages_[0]["role"] == "system";
-    if (has_system) {
-      // Templates without a system role (Gemma, Mistral v0.1) refuse one: fold it into
-      // the first user message instead.
-      nlohmann::ordered_json folded = nlohmann::ordered_json::array();
-      for (size_t i = 1; i < messages_.size(); ++i) folded.push_back(messages_[i]);
-      if (folded[0]["role"] == "user") {
-        folded[0]["content"] =
-            messages_[0]["content"].get<std::string>() + "\n\n" + folded[0]["content"].get<std::string>();
-      }
-      context["messages"] = std::move(folded);
-      r = template_.render(context, {}, &error);
-      if (r.ok() || error.kind != chat::TemplateError::Kind::kRaised) return r;
-    }
-    return invalid_argument("the chat template refused the conversation: " + r.status().message());
+    return chat::render_chat_prompt(template_, messages_, {.bos_token = bos_, .eos_token = eos_});
   }
 
   const ChatOptions& o_;
@@ -191,7 +164,7 @@ int run(const ChatOptions& o) {
   if (!loaded.ok()) return fail(loaded.status());
 
   Result<std::string_view> stored = loaded->model->gguf().get_string("tokenizer.chat_template");
-  const std::string text = stored.ok() ? std::string(*stored) : std::string(kDefaultTemplate);
+  const std::string text = stored.ok() ? std::string(*stored) : std::string(chat::kChatMlTemplate);
   if (!stored.ok()) std::fprintf(stderr, "herd: the model has no chat template; using ChatML\n");
   Result<chat::Template> tmpl = chat::Template::parse(text);
   if (!tmpl.ok()) return fail(tmpl.status().with_context("the model's chat template"));

@@ -21,6 +21,7 @@ CommandRunner add_synth_command(CLI::App& app);
 CommandRunner add_bench_command(CLI::App& app);
 CommandRunner add_template_command(CLI::App& app);
 CommandRunner add_chat_command(CLI::App& app);
+CommandRunner add_serve_command(CLI::App& app);
 
 }  // namespace herd::cli
 

@@ -1,0 +1,78 @@
+// The OpenAI-compatible HTTP server (cpp-httplib underneath):
+//   POST /v1/chat/completions, POST /v1/completions   (JSON or SSE streams)
+//   GET  /v1/models, GET /v1/models/{id}
+//   GET  /health    200 when ready; 503 with Retry-After while loading or draining
+//   GET  /metrics   Prometheus text
+//   POST /tokenize, POST /detokenize
+// It listens before the model is loaded (so /health can say "loading"); set_ready()
+// hands it the model and the engine. drain() is the SIGTERM path: /health goes 503, new
+// requests are refused, requests in flight finish, then the server stops.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "runtime/generation_service.h"
+#include "server/openai_request.h"
+#include "server/served_model.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace herd::server {
+
+struct HttpServerParams {
+  std::string host = "127.0.0.1";  // loopback unless told otherwise
+  int port = 8080;                 // 0: any free port (tests)
+  size_t max_body_bytes = 8u << 20;  // larger bodies get 413
+  RequestLimits limits;
+  int retry_after_s = 1;           // Retry-After on 429 and 503
+  int n_http_threads = 32;         // connections served at once; each stream holds one
+  // With no event for this long a stream sends an SSE comment, which is how a client
+  // that went away is noticed while its request waits or prefills.
+  std::chrono::milliseconds keep_alive_interval{1000};
+};
+
+struct ServerState;
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerParams params);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listening socket; returns the port (useful with port 0). kIoError when
+  // the address is taken or invalid.
+  Result<int> bind();
+  // Serves until stop() or the end of drain(); blocks. Call after bind().
+  Status serve();
+
+  // The model is loaded: start answering. `service` is not owned and must outlive the
+  // server's serving; `model.tokenizer` likewise.
+  void set_ready(ServedModel model, GenerationService* service);
+
+  // Graceful shutdown, blocking: refuses new work (503), drains the engine, waits for
+  // every response in flight to be written, then stops serving.
+  void drain();
+  // Stops at once; streams in flight are cut.
+  void stop();
+
+  bool ready() const;
+  bool draining() const;
+
+ private:
+  void install_routes();
+
+  std::unique_ptr<ServerState> state_;
+  std::unique_ptr<httplib::Server> http_;
+  std::atomic<bool> serving_{false};         // inside serve()
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace herd::server

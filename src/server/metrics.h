@@ -1,0 +1,84 @@
+// What /metrics reports, in Prometheus' text format (version 0.0.4): request and token
+// counters, latency histograms measured here from event arrival times, and the engine's
+// gauges (KV blocks, queue depth) read from EngineStats at scrape time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/generation_service.h"
+
+namespace herd::server {
+
+// A cumulative histogram: counts per upper bound, plus sum and count. Thread-safe.
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void observe(double value);
+  // "# HELP", "# TYPE", the _bucket{le=...} lines (cumulative, ending at +Inf), _sum, _count.
+  void render(std::string_view name, std::string_view help, std::string* out) const;
+  int64_t count() const;
+
+ private:
+  std::vector<double> bounds_;
+  mutable std::mutex mu_;
+  std::vector<int64_t> counts_;  // per bucket, not cumulative; the last is +Inf
+  double sum_ = 0.0;
+  int64_t count_ = 0;
+};
+
+class ServerMetrics {
+ public:
+  ServerMetrics();
+
+  // One HTTP request answered on `endpoint` with `http_status`.
+  void count_request(std::string_view endpoint, int http_status);
+  void count_tokens(int64_t prompt, int64_t completion);
+  void observe_ttft(double seconds) { ttft_.observe(seconds); }
+  void observe_inter_token(double seconds) { inter_token_.observe(seconds); }
+  void observe_request_duration(double seconds) { duration_.observe(seconds); }
+  void add_in_flight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
+
+  // The whole exposition; engine gauges only when `engine` is given (a loaded model).
+  std::string render(const std::optional<EngineStats>& engine) const;
+
+  const Histogram& ttft() const { return ttft_; }
+  const Histogram& inter_token() const { return inter_token_; }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, int64_t> requests_;  // (endpoint, status) -> count
+  int64_t prompt_tokens_ = 0;
+  int64_t completion_tokens_ = 0;
+  std::atomic<int64_t> in_flight_{0};
+  Histogram ttft_;
+  Histogram inter_token_;
+  Histogram duration_;
+};
+
+// Times one request from its submission: the first token gives TTFT, each later token
+// of a choice the gap since that choice's previous one (a delta of k tokens counts as k
+// gaps of a k-th of the time, as the engine may batch them).
+class RequestTimer {
+ public:
+  using Clock = std::chrono::steady_clock;
+  RequestTimer(ServerMetrics* metrics, int32_t n_choices, Clock::time_point start = Clock::now());
+  void on_delta(int32_t index, size_t n_tokens, Clock::time_point now = Clock::now());
+  void on_end(Clock::time_point now = Clock::now());
+
+ private:
+  ServerMetrics* metrics_;
+  Clock::time_point start_;
+  bool first_seen_ = false;
+  std::vector<std::optional<Clock::time_point>> last_;  // per choice
+};
+
+}  // namespace herd::server

@@ -1,0 +1,65 @@
+// The body of POST /v1/chat/completions and /v1/completions, parsed and validated into
+// one struct. Every rejected field is named (the error's `param`), so a client sees
+// exactly what to fix. Unknown fields are ignored, as most OpenAI-compatible servers
+// do; fields herd knows but cannot honour (tools, logit_bias, ...) are refused.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "sampling/sampling_params.h"
+
+namespace herd::server {
+
+enum class Endpoint { kChatCompletions, kCompletions };
+
+struct ChatMessage {
+  std::string role;     // "system", "user" or "assistant" ("developer" is read as "system")
+  std::string content;  // text parts joined with "\n"
+};
+
+// Limits on what one request may ask for. Prompt length against the context is checked
+// after tokenization (see prompt_builder.h).
+struct RequestLimits {
+  int32_t max_tokens = 1 << 20;  // the largest max_tokens accepted (the context bounds it too)
+  int32_t max_n = 16;
+  int32_t max_top_logprobs = 20;  // chat top_logprobs; legacy completions allow at most 5
+  int32_t max_stop = 4;
+  int32_t max_messages = 4096;
+  size_t max_prompt_tokens = 1 << 20;  // ids given directly as the prompt
+};
+
+struct OpenAiRequest {
+  Endpoint endpoint = Endpoint::kChatCompletions;
+  std::string model;                  // as the client named it ("" when absent)
+  std::vector<ChatMessage> messages;  // chat
+  std::string prompt_text;            // completions, when the prompt is text
+  std::vector<int32_t> prompt_tokens;  // completions, when the prompt is token ids
+  bool prompt_is_tokens = false;
+  int32_t max_tokens = -1;            // < 0: until end of generation or a full context
+  // OpenAI's defaults: temperature 1, top_p 1; herd's top_k and min_p off unless given.
+  SamplingParams sampling;
+  bool seed_given = false;            // else sampling.seed is random
+  std::vector<std::string> stop;
+  int32_t n = 1;
+  int32_t top_logprobs = -1;          // < 0: no logprobs; else the chosen token + this many
+  bool stream = false;
+  bool include_usage = false;         // stream_options.include_usage
+  std::string user;
+  bool ignore_eos = false;            // herd extension
+};
+
+// Parses and validates `body`. Errors: kInvalidArgument (malformed JSON, a missing,
+// mistyped or out-of-range field, an unsupported feature) and kNotFound (a model that
+// is not in `model_names`; an absent model means the served one). On error,
+// *error_param (when given) names the field, e.g. "messages[1].content", or is "".
+Result<OpenAiRequest> parse_openai_request(std::string_view body, Endpoint endpoint, const RequestLimits& limits,
+                                           std::span<const std::string> model_names,
+                                           std::string* error_param = nullptr);
+
+}  // namespace herd::server

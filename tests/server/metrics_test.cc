@@ -1,0 +1,94 @@
+#include "server/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace herd::server {
+namespace {
+
+bool has_line(const std::string& text, const std::string& line) {
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (l == line) return true;
+  }
+  return false;
+}
+
+TEST(Histogram, CumulativeBucketsSumAndCount) {
+  Histogram h({0.1, 1.0});
+  h.observe(0.05);
+  h.observe(0.1);  // on the bound: counts in that bucket (le means <=)
+  h.observe(0.5);
+  h.observe(7.0);
+  std::string out;
+  h.render("x_seconds", "Some time.", &out);
+  EXPECT_TRUE(has_line(out, "# HELP x_seconds Some time.")) << out;
+  EXPECT_TRUE(has_line(out, "# TYPE x_seconds histogram")) << out;
+  EXPECT_TRUE(has_line(out, "x_seconds_bucket{le=\"0.1\"} 2")) << out;
+  EXPECT_TRUE(has_line(out, "x_seconds_bucket{le=\"1\"} 3")) << out;
+  EXPECT_TRUE(has_line(out, "x_seconds_bucket{le=\"+Inf\"} 4")) << out;
+  EXPECT_TRUE(has_line(out, "x_seconds_sum 7.65")) << out;
+  EXPECT_TRUE(has_line(out, "x_seconds_count 4")) << out;
+  EXPECT_EQ(h.count(), 4);
+}
+
+TEST(ServerMetrics, TextFormat) {
+  ServerMetrics m;
+  m.count_request("/v1/chat/completions", 200);
+  m.count_request("/v1/chat/completions", 200);
+  m.count_request("/v1/completions", 429);
+  m.count_tokens(10, 4);
+  m.add_in_flight(2);
+  m.observe_ttft(0.02);
+  EngineStats s;
+  s.n_waiting = 3;
+  s.kv_blocks_used = 7;
+  s.kv_blocks_total = 100;
+  s.generated_tokens_total = 55;
+  const std::string out = m.render(s);
+  EXPECT_TRUE(has_line(out, "# TYPE herd_requests_total counter")) << out;
+  EXPECT_TRUE(has_line(out, "herd_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 2")) << out;
+  EXPECT_TRUE(has_line(out, "herd_requests_total{endpoint=\"/v1/completions\",status=\"429\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_prompt_tokens_total 10")) << out;
+  EXPECT_TRUE(has_line(out, "herd_completion_tokens_total 4")) << out;
+  EXPECT_TRUE(has_line(out, "herd_requests_in_flight 2")) << out;
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_count 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{le=\"0.025\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "# TYPE herd_inter_token_latency_seconds histogram")) << out;
+  EXPECT_TRUE(has_line(out, "herd_queue_depth 3")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_blocks_in_use 7")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_blocks_total 100")) << out;
+  EXPECT_TRUE(has_line(out, "herd_engine_generated_tokens_total 55")) << out;
+  // Every line is a comment or "name{labels} value".
+  const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eEInf]+$)");
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind("# ", 0) == 0) continue;
+    EXPECT_TRUE(std::regex_match(l, sample)) << l;
+  }
+  EXPECT_EQ(m.render(std::nullopt).find("herd_queue_depth"), std::string::npos);
+}
+
+TEST(RequestTimer, FirstTokenAndGaps) {
+  ServerMetrics m;
+  using namespace std::chrono_literals;
+  const auto t0 = RequestTimer::Clock::now();
+  RequestTimer timer(&m, 2, t0);
+  timer.on_delta(0, 0, t0 + 1ms);    // no tokens: nothing
+  timer.on_delta(0, 1, t0 + 50ms);   // first token: TTFT 50 ms
+  timer.on_delta(1, 1, t0 + 60ms);   // choice 1's first: no gap
+  timer.on_delta(0, 2, t0 + 70ms);   // two tokens over 20 ms: two gaps of 10 ms
+  timer.on_end(t0 + 100ms);
+  EXPECT_EQ(m.ttft().count(), 1);
+  EXPECT_EQ(m.inter_token().count(), 2);
+  const std::string out = m.render(std::nullopt);
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{le=\"0.05\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_inter_token_latency_seconds_bucket{le=\"0.01\"} 2")) << out;
+  EXPECT_TRUE(has_line(out, "herd_request_duration_seconds_count 1")) << out;
+}
+
+}  // namespace
+}  // namespace herd::server

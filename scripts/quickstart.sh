@@ -11,7 +11,8 @@ model="${HERD_MODEL:-../shared/models/stories260K.gguf}"
 port="${HERD_PORT:-8080}"
 url="http://127.0.0.1:$port"
 
-build/bin/herd serve -m "$model" --port "$port" "$@" &
+# Its own session: Ctrl-C reaches only this script, whose exit trap then drains the server once.
+setsid build/bin/herd serve -m "$model" --port "$port" "$@" &
 server=$!
 trap 'kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 trap 'exit 0' INT TERM

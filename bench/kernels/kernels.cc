@@ -1,11 +1,12 @@
 // Kernel micro-benchmarks per variant: dot products per weight type, matmul 2048x2048
-// with 1 and 64 tokens, attention over a cache.
-//   ./build/bench/bench_kernels --benchmark_filter=matmul
+// with 1 and 64 tokens, prompt-processing shapes with 512 tokens, attention over a cache.
+//   ./build/bench/bench_kernels --benchmark_filter=matmul_pp/Q4_0
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -73,6 +74,31 @@ void matmul_2048(benchmark::State& state, KernelVariant v, DType type, int64_t n
                          benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
+// Prompt processing: y = W x for an n_rows x n_cols weight (TinyLlama's 2048 x 2048
+// attention and 5632 x 2048 FFN shapes) and n_tokens tokens. GFLOP/s counts 2 ops
+// per multiply-add, as for the int8 products.
+void matmul_shape(benchmark::State& state, KernelVariant v, DType type, int64_t n_rows, int64_t n_cols,
+                  int64_t n_tokens, int n_threads) {
+  const std::vector<uint8_t> w = quantize_rows(type, n_rows, n_cols, 3);
+  WeightMatrix m;
+  m.type = type;
+  m.data = w.data();
+  m.n_cols = n_cols;
+  m.n_rows = n_rows;
+  m.row_bytes = w.size() / static_cast<size_t>(n_rows);
+  const std::vector<float> x = random_vec(static_cast<size_t>(n_cols * n_tokens), 4);
+  std::vector<float> y(static_cast<size_t>(n_rows * n_tokens));
+  ThreadPool pool(n_threads);
+  select_kernels(v);
+  for (auto _ : state) {
+    matmul(m, x.data(), n_tokens, y.data(), pool);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * static_cast<double>(n_rows * n_cols * n_tokens) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+
 // One query head over 1024 cached keys, head_dim 128.
 void attention(benchmark::State& state, KernelVariant v) {
   const int64_t n_keys = 1024;
@@ -114,6 +140,19 @@ void register_all() {
                                            .c_str(),
                                        matmul_2048, v, t, tokens, threads)
               ->Unit(benchmark::kMicrosecond)
+              ->UseRealTime();
+        }
+      }
+    }
+    for (DType t : {DType::kF16, DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ6_K}) {
+      const std::string tn(dtype_name(t));
+      for (const auto& [rows, cols] : {std::pair<int64_t, int64_t>{2048, 2048}, {5632, 2048}}) {
+        for (int threads : {1, 2}) {
+          benchmark::RegisterBenchmark(("matmul_pp/" + tn + "/" + std::to_string(rows) + "x" + std::to_string(cols) +
+                                        "/tokens:512/threads:" + std::to_string(threads) + "/" + vn)
+                                           .c_str(),
+                                       matmul_shape, v, t, rows, cols, int64_t{512}, threads)
+              ->Unit(benchmark::kMillisecond)
               ->UseRealTime();
         }
       }

@@ -43,6 +43,16 @@ struct TypeKernels {
   VecDotFn vec_dot = nullptr;       // this type as the weight
   VecDotTileFn vec_dot_tile = nullptr;
   FromF32Fn from_f32 = nullptr;     // this type as the activation
+  // A GEMM for this weight type (null where it has none: matmul walks vec_dot_tile). The
+  // same contract as vec_dot_tile for any n_rows and n_acts, but its activation rows are
+  // made by gemm_from_f32: gemm_act_block_bytes per gemm_act_block elements. Row r of
+  // token t must not depend on the other rows and tokens of the call (batch invariance:
+  // matmul uses it for one token as for many). The AVX-512 ones (gemm_avx512_*.h)
+  // equal vec_dot_ref bit for bit.
+  VecDotTileFn gemm = nullptr;
+  FromF32Fn gemm_from_f32 = nullptr;
+  int32_t gemm_act_block = 0;
+  int32_t gemm_act_block_bytes = 0;
 };
 
 // Indexed by the DType id; ids above 63 have no kernels.

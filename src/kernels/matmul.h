@@ -23,6 +23,9 @@ struct WeightMatrix {
 
 // y[t][r] = sum_c w[r][c] * x[t][c] for t < n_tokens, r < w.n_rows.
 // x is [n_tokens][w.n_cols], y is [n_tokens][w.n_rows]; rows are spread over the pool.
+// Batch invariant: y[t] is bit-for-bit the same whatever n_tokens, the other token
+// rows and the pool size (for a given kernel variant); tests/kernels/
+// matmul_invariance_test.cc holds every type and variant to it.
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
 
 // Dequantizes row r into dst (w.n_cols floats): embedding lookups.

@@ -3,6 +3,8 @@
 // Included by kernels_<isa>.cc only, after defining HERD_SIMD_NS.
 #pragma once
 
+#include "kernels/gemm_avx512_kquant.h"
+#include "kernels/gemm_avx512_q8.h"
 #include "kernels/kernel_table.h"
 #include "kernels/simd_attention.h"
 #include "kernels/simd_elementwise.h"
@@ -59,6 +61,26 @@ void set_float(KernelTable& t, DType type) {
   slot(t, type).vec_dot_tile = &float_tile<L>;
 }
 
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+template <class G>
+void set_gemm_q8(KernelTable& t, DType type) {
+  TypeKernels& k = slot(t, type);
+  k.gemm = &gemm_q8<G>;
+  k.gemm_from_f32 = &gemm_q8_act_row<G::kOffset>;
+  k.gemm_act_block = kQuantBlockSize;
+  k.gemm_act_block_bytes = kGemmQ8ActBytes;
+}
+
+template <class G>
+void set_gemm_k(KernelTable& t, DType type) {
+  TypeKernels& k = slot(t, type);
+  k.gemm = &gemm_k<G>;
+  k.gemm_from_f32 = &quantize_q8k_row;
+  k.gemm_act_block = kQK;
+  k.gemm_act_block_bytes = static_cast<int32_t>(kQ8KBytes);
+}
+#endif
+
 inline void f32_to_f16_row(const float* src, void* dst, int64_t n) {
   uint16_t* out = static_cast<uint16_t*>(dst);
   int64_t i = 0;
@@ -97,7 +119,16 @@ inline KernelTable make_simd_table(KernelVariant variant) {
     set_kquant<KQ2>(t, DType::kQ2_K);
     set_kquant<KQ3>(t, DType::kQ3_K);
     if (slot(t, DType::kIQ4_XS).vec_dot != nullptr) set_kquant<KIQ4XS>(t, DType::kIQ4_XS);
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+    set_gemm_k<GemmQ45K<false>>(t, DType::kQ4_K);
+    set_gemm_k<GemmQ45K<true>>(t, DType::kQ5_K);
+    set_gemm_k<GemmQ6K>(t, DType::kQ6_K);
+#endif
   }
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+  set_gemm_q8<GemmQ4_0>(t, DType::kQ4_0);
+  set_gemm_q8<GemmQ8_0>(t, DType::kQ8_0);
+#endif
   t.rms_norm = &rms_norm;
   t.softmax = &softmax;
   t.swiglu = &swiglu;

@@ -3,19 +3,32 @@
 #include "runtime/engine.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "runtime/engine_impl.h"
+#include "tokenizer/utf8.h"
 
 namespace herd {
 namespace {
+
+bool is_valid_utf8(std::string_view s) {
+  while (!s.empty()) {
+    const Utf8Scan c = utf8_scan(s);
+    if (c.kind != Utf8Scan::kValid) return false;
+    s.remove_prefix(c.length);
+  }
+  return true;
+}
 
 Status check_params(const EngineParams& p) {
   if (p.n_parallel < 1 || p.n_parallel > 1024) return invalid_argument("parallel sequences must be in [1, 1024]");
   if (p.n_ctx < 0) return invalid_argument("context size must not be negative");
   if (p.kv_size < 0) return invalid_argument("kv cache size must not be negative");
   if (p.max_batch_tokens < 1) return invalid_argument("batch size must be positive");
-  if (p.max_queue < 0) return invalid_argument("queue size must not be negative");
+  // A request always waits in the queue for a moment, so 0 would refuse them all.
+  if (p.max_queue < 1) return invalid_argument("queue size must be at least 1");
   if (p.max_n < 1 || p.max_top_logprobs < 0) return invalid_argument("bad request limits");
   return Status();
 }
@@ -55,6 +68,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, const Tokeniz
   HERD_RETURN_IF_ERROR(check_params(params));
   const Hparams& hp = model.hparams();
   const int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(hp.n_ctx_train, 4096);
+  if (n_ctx < 2) return invalid_argument("the context must hold at least 2 tokens (the model gives none: set n_ctx)");
   const int32_t bs = params.kv_block_size;
   if (bs <= 0 || (bs & (bs - 1)) != 0 || bs > 1024) return invalid_argument("kv block size must be a power of two up to 1024");
   const int64_t kv_size = params.kv_size > 0 ? params.kv_size : static_cast<int64_t>(params.n_parallel) * n_ctx + bs;
@@ -63,7 +77,10 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, const Tokeniz
     return invalid_argument("kv cache of " + std::to_string(kv_size) + " positions cannot hold one sequence of " +
                             std::to_string(n_ctx) + " (+ one block)");
   }
-  if (kv_size / bs > (int64_t{1} << 30)) return resource_exhausted("kv cache size is too large");
+  // The scheduler counts positions (blocks * block size) in int32.
+  if ((kv_size + bs - 1) / bs * bs > INT32_MAX) {
+    return resource_exhausted("a kv cache of " + std::to_string(kv_size) + " positions is too large");
+  }
   ContextParams cp;
   cp.n_ctx = n_ctx;
   cp.n_batch = params.max_batch_tokens;
@@ -115,6 +132,10 @@ Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest req) {
   if (req.top_logprobs > im.params.max_top_logprobs) {
     return invalid_argument("top_logprobs must be at most " + std::to_string(im.params.max_top_logprobs));
   }
+  for (const std::string& stop : req.stop) {
+    // Matched bytewise: a stop string of broken UTF-8 could cut a character in half.
+    if (!is_valid_utf8(stop)) return invalid_argument("a stop string is not valid UTF-8");
+  }
   HERD_RETURN_IF_ERROR(validate(req.sampling));
 
   auto a = std::make_unique<Impl::Active>();
@@ -157,6 +178,9 @@ void Engine::Impl::run() {
       std::unique_lock<std::mutex> lock(mu);
       wake.wait(lock, [this] { return stopping || !incoming.empty() || !active.empty(); });
       if (stopping) break;
+      // They stay in the queue depth until publish_stats() counts them in the scheduler;
+      // otherwise submit() would see a short queue meanwhile and let too many in.
+      stats.n_waiting += static_cast<int32_t>(incoming.size());
       while (!incoming.empty()) {
         arrived.push_back(std::move(incoming.front()));
         incoming.pop_front();
@@ -165,11 +189,14 @@ void Engine::Impl::run() {
     for (auto& a : arrived) admit(std::move(a));
     cancel_cancelled();
     step();
-    publish_stats();  // before RequestDone, so a client that is done sees its blocks freed
     end_finished_requests();
+    publish_stats();  // before the events go out, so a client that is done sees its blocks freed
+    deliver();
   }
   // Shutting down: whatever is left ends now.
   fail_all(unavailable("the engine stopped"));
+  publish_stats();
+  deliver();
   std::lock_guard<std::mutex> lock(mu);
   for (auto& a : incoming) a->stream->push(RequestFailed{unavailable("the engine stopped")});
   incoming.clear();

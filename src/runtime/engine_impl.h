@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "model/context.h"
@@ -57,6 +58,12 @@ struct Engine::Impl {
   void finish_choice(Active& a, Choice& c);  // [loop] frees its sequence
   void end_finished_requests();              // [loop]
   void publish_stats();                      // [loop] copies counters into stats
+  // Events wait in the outbox until the step's stats are published, so a client that
+  // sees an event (its first token, its end) sees the queue and the blocks as they are
+  // after it: submit()'s queue limit and a finished client's view are exact.
+  void post(const Active& a, RequestEvent event);  // [loop]
+  void deliver();                                  // [loop] pushes the outbox, then
+                                                   // counts ended requests out of n_in_flight
 
   const Model& model;
   const Tokenizer& tok;
@@ -78,6 +85,8 @@ struct Engine::Impl {
   std::unordered_map<SeqId, std::pair<Active*, int32_t>> by_seq;    // [loop]
   SeqId next_seq = 1;                                               // [loop]
   EngineStats counters;                                             // [loop]
+  std::vector<std::pair<std::shared_ptr<RequestStream>, RequestEvent>> outbox;  // [loop]
+  int32_t n_ended = 0;  // [loop] requests whose last event is in the outbox
   // Batch buffers, reused every step. [loop]
   std::vector<int32_t> batch_tokens, batch_positions, batch_seqs, batch_rows;
   std::vector<std::span<const int32_t>> batch_tables;

@@ -32,19 +32,26 @@ void Engine::Impl::finish_choice(Active& a, Choice& c) {
 void Engine::Impl::cancel_cancelled() {
   for (auto& a : active) {
     if (!a->stream->cancelled() || a->n_done == a->req.n) continue;
-    for (Choice& c : a->choices) finish_choice(*a, c);
+    for (Choice& c : a->choices) {
+      if (c.done) continue;
+      finish_choice(*a, c);
+      // Every choice ends with a finish reason, also one cut short; text held back
+      // for a possible stop string is dropped: nobody is reading any more.
+      ChoiceDelta d;
+      d.index = c.index;
+      d.finish = FinishReason::kCancelled;
+      post(*a, std::move(d));
+    }
   }
 }
 
 void Engine::Impl::fail_all(const Status& status) {
   for (auto& a : active) {
     for (Choice& c : a->choices) finish_choice(*a, c);
-    a->stream->push(RequestFailed{status});
+    post(*a, RequestFailed{status});
   }
-  std::lock_guard<std::mutex> lock(mu);
-  n_in_flight -= static_cast<int32_t>(active.size());
+  n_ended += static_cast<int32_t>(active.size());
   active.clear();
-  idle.notify_all();
 }
 
 bool Engine::Impl::step() {
@@ -142,11 +149,10 @@ void Engine::Impl::sample_choice(Active& a, int32_t index, std::span<const float
   } else {
     sched.append_token(c.seq, token);
   }
-  a.stream->push(std::move(d));
+  post(a, std::move(d));
 }
 
 void Engine::Impl::end_finished_requests() {
-  int32_t ended = 0;
   for (auto it = active.begin(); it != active.end();) {
     Active& a = **it;
     if (a.n_done < a.req.n) {
@@ -157,13 +163,21 @@ void Engine::Impl::end_finished_requests() {
     u.prompt_tokens = static_cast<int32_t>(a.req.prompt.size());
     u.completion_tokens = a.completion_tokens;
     u.cached_prompt_tokens = a.cached_prompt_tokens;
-    a.stream->push(RequestDone{u});
+    post(a, RequestDone{u});
     it = active.erase(it);
-    ++ended;
+    ++n_ended;
   }
-  if (ended == 0) return;
+}
+
+void Engine::Impl::post(const Active& a, RequestEvent event) { outbox.emplace_back(a.stream, std::move(event)); }
+
+void Engine::Impl::deliver() {
+  for (auto& [stream, event] : outbox) stream->push(std::move(event));
+  outbox.clear();
+  if (n_ended == 0) return;
   std::lock_guard<std::mutex> lock(mu);
-  n_in_flight -= ended;
+  n_in_flight -= n_ended;
+  n_ended = 0;
   if (n_in_flight == 0) idle.notify_all();
 }
 

@@ -60,7 +60,8 @@ struct Usage {
   int32_t cached_prompt_tokens = 0;  // prompt tokens whose KV came from the prefix cache
 };
 
-// The request is over: every choice has finished (or it was cancelled).
+// The request is over: every choice has sent its finish (kCancelled for the choices
+// a cancel() cut short) and nothing more comes.
 struct RequestDone {
   Usage usage;
 };
@@ -74,7 +75,8 @@ using RequestEvent = std::variant<ChoiceDelta, RequestDone, RequestFailed>;
 
 // A thread-safe queue of events for one request. The engine pushes; the server pops.
 // cancel() (client gone) makes the engine drop the request and free its KV blocks at
-// its next step; it still ends the stream with RequestDone.
+// its next step; each unfinished choice gets a last delta with FinishReason::kCancelled
+// and the stream still ends with RequestDone.
 class RequestStream {
  public:
   void push(RequestEvent event);

@@ -13,6 +13,8 @@
 namespace herd {
 namespace {
 
+constexpr size_t kMaxStopBytes = 1024;
+
 bool is_valid_utf8(std::string_view s) {
   while (!s.empty()) {
     const Utf8Scan c = utf8_scan(s);
@@ -135,6 +137,10 @@ Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest req) {
   for (const std::string& stop : req.stop) {
     // Matched bytewise: a stop string of broken UTF-8 could cut a character in half.
     if (!is_valid_utf8(stop)) return invalid_argument("a stop string is not valid UTF-8");
+    // Every new token re-checks the held tail against every stop string: keep them short.
+    if (stop.size() > kMaxStopBytes) {
+      return invalid_argument("a stop string is longer than " + std::to_string(kMaxStopBytes) + " bytes");
+    }
   }
   HERD_RETURN_IF_ERROR(validate(req.sampling));
 

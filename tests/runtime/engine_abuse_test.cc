@@ -259,6 +259,10 @@ TEST_F(EngineTest, StopStringsWorkOnMultiByteText) {
   EXPECT_EQ(e->submit(broken).status().code(), StatusCode::kInvalidArgument);
   broken.stop = {"\x80"};
   EXPECT_EQ(e->submit(broken).status().code(), StatusCode::kInvalidArgument);
+  broken.stop = {std::string(1025, 'a')};  // every token re-checks it: bounded
+  EXPECT_EQ(e->submit(broken).status().code(), StatusCode::kInvalidArgument);
+  broken.stop = {std::string(1024, 'a')};
+  EXPECT_TRUE(e->submit(broken).ok());
 }
 
 TEST_F(EngineTest, MaxTokensBoundsEveryChoice) {

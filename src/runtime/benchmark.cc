@@ -1,5 +1,7 @@
 #include "runtime/benchmark.h"
 
+#include "base/read_bandwidth.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -87,7 +89,25 @@ Result<double> time_generation(Context& ctx, std::span<const int32_t> tokens) {
   return seconds_since(t0);
 }
 
+// Weight bytes read per generated token (see BenchReport::weight_bytes_per_token).
+uint64_t weight_bytes_per_token(const Model& model) {
+  uint64_t total = 0, embd = 0;
+  bool tied = true;
+  for (const GgufTensor& t : model.gguf().tensors()) {
+    total += t.n_bytes;
+    if (t.name == "token_embd.weight") embd = t.n_bytes;
+    if (t.name == "output.weight") tied = false;
+  }
+  const uint64_t n_vocab = static_cast<uint64_t>(std::max(model.hparams().n_vocab, 1));
+  return tied ? total : total - embd + embd / n_vocab;
+}
+
 }  // namespace
+
+double BenchReport::bandwidth_fraction(const BenchTest& test) const {
+  if (read_bandwidth <= 0.0 || test.name.rfind("tg", 0) != 0) return 0.0;
+  return test.stats.median * static_cast<double>(weight_bytes_per_token) / read_bandwidth;
+}
 
 SampleStats sample_stats(std::span<const double> values) {
   SampleStats s;
@@ -177,6 +197,12 @@ Result<BenchReport> run_benchmark(const Model& model, const std::string& model_p
     report.tests.push_back(std::move(test));
   }
   report.peak_rss_bytes = peak_rss_bytes();
+  report.weight_bytes_per_token = weight_bytes_per_token(model);
+  if (params.n_gen > 0 && params.measure_bandwidth) {
+    ThreadPool pool(report.n_threads);
+    if (params.on_progress) params.on_progress("read bandwidth: 1 GiB x 5 with " + std::to_string(report.n_threads) + " threads");
+    report.read_bandwidth = measure_read_bandwidth(pool, size_t{1} << 30, 5);
+  }
   return report;
 }
 
@@ -195,6 +221,14 @@ std::string format_bench_table(const BenchReport& r) {
   std::snprintf(line, sizeof(line), "\n%s · %d repetitions · peak RSS %s\n", r.model_path.c_str(), r.repetitions,
                 r.peak_rss_bytes ? human_bytes(r.peak_rss_bytes).c_str() : "unknown");
   s += line;
+  for (const BenchTest& t : r.tests) {
+    const double f = r.bandwidth_fraction(t);
+    if (f <= 0.0) continue;
+    std::snprintf(line, sizeof(line), "%s reads %.2f GB/s of weights (%s per token): %.0f %% of the measured read bandwidth %.2f GB/s\n",
+                  t.name.c_str(), t.stats.median * r.weight_bytes_per_token / 1e9, human_bytes(r.weight_bytes_per_token).c_str(),
+                  100.0 * f, r.read_bandwidth / 1e9);
+    s += line;
+  }
   return s;
 }
 
@@ -208,6 +242,8 @@ std::string format_bench_json(const BenchReport& r) {
   s += "  \"threads\": " + std::to_string(r.n_threads) + ",\n";
   s += "  \"repetitions\": " + std::to_string(r.repetitions) + ",\n";
   s += "  \"peak_rss_bytes\": " + std::to_string(r.peak_rss_bytes) + ",\n";
+  s += "  \"weight_bytes_per_token\": " + std::to_string(r.weight_bytes_per_token) + ",\n";
+  s += "  \"read_bandwidth_bytes_per_s\": " + json_number(r.read_bandwidth) + ",\n";
   s += "  \"tests\": [";
   for (size_t i = 0; i < r.tests.size(); ++i) {
     const BenchTest& t = r.tests[i];
@@ -216,6 +252,7 @@ std::string format_bench_json(const BenchReport& r) {
     s += ", \"tokens_per_second\": {\"median\": " + json_number(t.stats.median) +
          ", \"mean\": " + json_number(t.stats.mean) + ", \"stddev\": " + json_number(t.stats.stddev) +
          ", \"min\": " + json_number(t.stats.min) + ", \"max\": " + json_number(t.stats.max) + "}";
+    s += ", \"bandwidth_fraction\": " + json_number(r.bandwidth_fraction(t));
     s += ", \"samples\": [";
     for (size_t k = 0; k < t.tokens_per_second.size(); ++k) {
       s += (k ? ", " : "") + json_number(t.tokens_per_second[k]);

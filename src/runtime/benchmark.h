@@ -30,6 +30,9 @@ struct BenchParams {
   bool warmup = true;
   uint64_t seed = 1234;     // for the random prompt ids
   std::function<void(const std::string&)> on_progress;  // optional, one line per run
+  // With a tg test: also measure the machine's read bandwidth (after the peak RSS is
+  // taken: the probe's buffer is not the model's memory).
+  bool measure_bandwidth = true;
 };
 
 struct BenchTest {
@@ -48,7 +51,14 @@ struct BenchReport {
   int n_threads = 0;
   int repetitions = 0;
   uint64_t peak_rss_bytes = 0;  // VmHWM after the runs (0 when unknown)
+  // Weight bytes one generated token reads: every tensor but the token embedding,
+  // of which one row (unless the output projection is tied to it).
+  uint64_t weight_bytes_per_token = 0;
+  double read_bandwidth = 0.0;  // bytes/s measured with the same threads; 0: not measured
   std::vector<BenchTest> tests;
+
+  // For a tg test: the share of the bandwidth bound its median reaches (0 if unknown).
+  double bandwidth_fraction(const BenchTest& test) const;
 };
 
 // kInvalidArgument for negative counts or no repetitions.

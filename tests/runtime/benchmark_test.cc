@@ -46,6 +46,7 @@ TEST(Benchmark, TinyRunOnStories260K) {
   p.n_gen = 8;
   p.n_threads = 2;
   p.repetitions = 3;
+  p.measure_bandwidth = false;  // a 1 GiB probe has no place in a unit test
   int n_lines = 0;
   p.on_progress = [&](const std::string&) { ++n_lines; };
   Result<BenchReport> r = run_benchmark(**model, path.string(), p);
@@ -76,6 +77,18 @@ TEST(Benchmark, TinyRunOnStories260K) {
   EXPECT_EQ(j["tests"][1]["name"], "tg8");
   EXPECT_EQ(j["tests"][1]["samples"].size(), 3u);
   EXPECT_GT(j["tests"][0]["tokens_per_second"]["median"].get<double>(), 0.0);
+
+  // Every weight but the embedding rows a token does not use.
+  EXPECT_GT(r->weight_bytes_per_token, r->model_bytes / 2);
+  EXPECT_LT(r->weight_bytes_per_token, r->model_bytes);
+  EXPECT_EQ(r->read_bandwidth, 0.0);
+  EXPECT_EQ(r->bandwidth_fraction(r->tests[1]), 0.0) << "not measured";
+  BenchReport with_bw = *r;
+  with_bw.read_bandwidth = 1e9;
+  EXPECT_DOUBLE_EQ(with_bw.bandwidth_fraction(with_bw.tests[1]),
+                   with_bw.tests[1].stats.median * static_cast<double>(r->weight_bytes_per_token) / 1e9);
+  EXPECT_EQ(with_bw.bandwidth_fraction(with_bw.tests[0]), 0.0) << "pp is not bandwidth-bound";
+  EXPECT_NE(format_bench_table(with_bw).find("tg8 reads"), std::string::npos);
 }
 
 TEST(Benchmark, BadParameters) {

@@ -25,8 +25,13 @@ import json, statistics, sys, os
 tmp, rounds, p, n, model, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 herd = {"pp": [], "tg": []}
 llama = {"pp": [], "tg": []}
+bandwidth, bytes_per_token = [], 0
 for i in range(1, rounds + 1):
-    for t in json.load(open(f"{tmp}/herd.{i}.json"))["tests"]:
+    report = json.load(open(f"{tmp}/herd.{i}.json"))
+    if report.get("read_bandwidth_bytes_per_s"):
+        bandwidth.append(report["read_bandwidth_bytes_per_s"])
+    bytes_per_token = report.get("weight_bytes_per_token", 0)
+    for t in report["tests"]:
         herd[t["name"][:2]].append(t["tokens_per_second"]["median"])
     for t in json.load(open(f"{tmp}/llama.{i}.json")):
         kind = "pp" if t["n_prompt"] > 0 else "tg"
@@ -35,4 +40,9 @@ name = os.path.basename(model)
 for kind, size in (("pp", p), ("tg", n)):
     h, l = statistics.median(herd[kind]), statistics.median(llama[kind])
     print(f"| {name} | {kind}{size} | -t {threads} | {h:.2f} | {l:.2f} | {h / l:.2f} |")
+    if kind == "tg" and bandwidth and bytes_per_token:
+        bw = statistics.median(bandwidth)
+        print(f"tg{size} bandwidth bound: {bytes_per_token / 1e6:.1f} MB of weights per token, measured read "
+              f"bandwidth {bw / 1e9:.2f} GB/s (median of {len(bandwidth)}): herd {100 * h * bytes_per_token / bw:.0f} %, "
+              f"llama.cpp {100 * l * bytes_per_token / bw:.0f} % of the bound")
 PY

@@ -120,7 +120,7 @@ TEST_F(EngineTest, CancelRacingWithTheLastTokenEndsEachChoiceOnce) {
       const auto& f = o.finish[static_cast<size_t>(c)];
       EXPECT_TRUE(f == FinishReason::kLength || f == FinishReason::kCancelled) << i;
       EXPECT_LE(o.tokens[static_cast<size_t>(c)].size(), static_cast<size_t>(r.max_tokens)) << i;
-      if (f == FinishReason::kLength) EXPECT_EQ(o.tokens[static_cast<size_t>(c)].size(), static_cast<size_t>(r.max_tokens));
+      if (f == FinishReason::kLength) { EXPECT_EQ(o.tokens[static_cast<size_t>(c)].size(), static_cast<size_t>(r.max_tokens)); }
       generated += static_cast<int32_t>(o.tokens[static_cast<size_t>(c)].size());
     }
     EXPECT_EQ(o.usage.completion_tokens, generated) << i;
@@ -172,13 +172,13 @@ TEST_F(EngineTest, DestroyingTheEngineEndsEveryStream) {
     r.n = 2;
     std::vector<std::shared_ptr<RequestStream>> streams;
     for (int i = 0; i < 5; ++i) streams.push_back(*e->submit(r));
-    if (round == 1) ASSERT_TRUE(streams[0]->next(30s).has_value());  // one is surely running
+    if (round == 1) { ASSERT_TRUE(streams[0]->next(30s).has_value()); }  // one is surely running
     if (round == 2) streams[3]->cancel();
     e.reset();
     for (auto& s : streams) {
       const Outcome o = collect(*s, 2);
       EXPECT_TRUE(o.done || o.failed.has_value()) << "round " << round;
-      if (o.failed) EXPECT_EQ(o.failed->code(), StatusCode::kUnavailable);
+      if (o.failed) { EXPECT_EQ(o.failed->code(), StatusCode::kUnavailable); }
       EXPECT_FALSE(s->next(0ms).has_value());
     }
   }
@@ -334,7 +334,7 @@ TEST_F(EngineTest, APromptOfContextMinusOneGetsOneToken) {
       EXPECT_EQ(o.tokens[i].size(), 1u) << pass;
       EXPECT_EQ(o.finish[i], FinishReason::kLength) << pass;
     }
-    if (pass == 1) EXPECT_EQ(o.usage.cached_prompt_tokens, 16);  // the last block is always evaluated
+    if (pass == 1) { EXPECT_EQ(o.usage.cached_prompt_tokens, 16); }  // the last block is always evaluated
   }
   r.max_tokens = 1;
   EXPECT_TRUE(run(*e, r).done);

@@ -9,14 +9,21 @@
 namespace herd {
 namespace {
 
-// Eight independent sums so the loads are not serialised by one dependency chain.
+// Reads n words as kStreams interleaved sequential streams: one stream per core
+// leaves the memory system idle between prefetches, while the matmul kernels read many
+// weight rows at once; several streams measure what the memory can really deliver.
+constexpr size_t kStreams = 8;
+
 uint64_t sum_words(const uint64_t* p, size_t n) {
-  uint64_t s[8] = {};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) s[k] += p[i + static_cast<size_t>(k)];
+  const size_t len = n / kStreams;
+  uint64_t s[kStreams] = {};
+  for (size_t i = 0; i < len; i += 2) {
+    for (size_t k = 0; k < kStreams; ++k) {
+      const uint64_t* q = p + k * len + i;
+      s[k] += q[0] ^ (i + 1 < len ? q[1] : 0);
+    }
   }
-  for (; i < n; ++i) s[0] += p[i];
+  for (size_t i = kStreams * len; i < n; ++i) s[0] += p[i];
   uint64_t total = 0;
   for (uint64_t v : s) total += v;
   return total;

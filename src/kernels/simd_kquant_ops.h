@@ -53,6 +53,25 @@ inline void k_scale_min(const uint8_t* q, int s, int* sc, int* m) {
   }
 }
 
+// All eight scale and min codes at once, as k_scale_min gives them one by one: the
+// 12 bytes are three little-endian words u0 u1 u2; codes 0-3 are the low 6 bits of u0
+// (scales) and u1 (mins); codes 4-7 take their low 4 bits from u2 (scales: low nibbles,
+// mins: high nibbles) and their top 2 bits from the top 2 bits of u0 (scales) / u1 (mins).
+inline void k_scales_mins(const uint8_t* q, uint8_t sc[8], uint8_t m[8]) {
+  uint32_t u0, u1, u2;
+  std::memcpy(&u0, q, 4);
+  std::memcpy(&u1, q + 4, 4);
+  std::memcpy(&u2, q + 8, 4);
+  const uint32_t lo6 = 0x3f3f3f3fu, lo4 = 0x0f0f0f0fu, lo2 = 0x03030303u;
+  const uint32_t sc03 = u0 & lo6, m03 = u1 & lo6;
+  const uint32_t sc47 = (u2 & lo4) | (((u0 >> 6) & lo2) << 4);
+  const uint32_t m47 = ((u2 >> 4) & lo4) | (((u1 >> 6) & lo2) << 4);
+  std::memcpy(sc, &sc03, 4);
+  std::memcpy(sc + 4, &sc47, 4);
+  std::memcpy(m, &m03, 4);
+  std::memcpy(m + 4, &m47, 4);
+}
+
 // f32 -> Q8_K rows, byte for byte as quantize_block(BlockQ8_K) for finite input:
 // max = the signed element of largest magnitude (the first on ties), iscale = -127 /
 // max, q = nearest-even(iscale * x) in [-128, 127], bsums of every 16, d = 1 / iscale.
@@ -114,17 +133,17 @@ template <bool kFifth>
 struct KQ45 {
   static constexpr size_t kBytes = kFifth ? 176 : 144;
   static constexpr bool kSignedCodes = false;
-  int mins[8];
+  __m256i mins16;  // int16: the min code of sub-block k / 2, for the 16 bsums k
   float d, dmin;
 
   void unpack(const uint8_t* w, KCodes* c) {
     constexpr size_t kQs = kFifth ? 48 : 16;
     const __m256i low4 = _mm256_set1_epi8(0x0f);
-    for (int s = 0; s < 8; ++s) {
-      int sc;
-      k_scale_min(w + 4, s, &sc, &mins[s]);
-      c->sc[s] = _mm256_set1_epi16(static_cast<int16_t>(sc));
-    }
+    alignas(16) uint8_t sc[8], m[16] = {};
+    k_scales_mins(w + 4, sc, m);
+    for (int s = 0; s < 8; ++s) c->sc[s] = _mm256_set1_epi16(static_cast<int16_t>(sc[s]));
+    const __m128i pairs = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    mins16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_load_si128(reinterpret_cast<const __m128i*>(m)), pairs));
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kFifth) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16));
     for (int j = 0; j < 4; ++j) {
@@ -148,8 +167,8 @@ struct KQ45 {
 
   // As vec_dot_block(BlockQ4_K/Q5_K, BlockQ8_K): d * sum - dmin * min_sum.
   float finish(const ActQ8K& a, int sum) const {
-    int min_sum = 0;
-    for (int s = 0; s < 8; ++s) min_sum += mins[s] * (a.bsum(2 * s) + a.bsum(2 * s + 1));
+    // Exact in int32: |bsum| <= 16 * 128 and min <= 63, 16 products.
+    const int min_sum = hsum_epi32(_mm256_madd_epi16(a.bsums(), mins16));
     const float dd = a.d() * d;
     const float dm = a.d() * dmin;
     return dd * static_cast<float>(sum) - dm * static_cast<float>(min_sum);

@@ -19,6 +19,8 @@ using Clock = std::chrono::steady_clock;
 
 // How long one wait for an event lasts before the handler looks around again.
 constexpr std::chrono::milliseconds kPollInterval{100};
+// How often a JSON answer in the making checks that its client is still there.
+constexpr std::chrono::milliseconds kProbeInterval{250};
 
 TokenPiece piece_fn(const ServedModel& model) {
   const Tokenizer* tok = model.tokenizer;
@@ -36,28 +38,75 @@ void on_event_metrics(ServerState& state, RequestTimer& timer, const RequestEven
   }
 }
 
-void answer_whole(ServerState& state, const ResponseMeta& meta, const std::shared_ptr<RequestStream>& stream,
-                  int32_t n, httplib::Response& res) {
-  RequestTimer timer(&state.metrics, n);
-  ResponseAccumulator acc(n);
-  for (;;) {
-    std::optional<RequestEvent> event = stream->next(kPollInterval);
-    if (!event) continue;
-    on_event_metrics(state, timer, *event);
-    if (const auto* delta = std::get_if<ChoiceDelta>(&*event)) {
-      acc.add(*delta);
-    } else if (const auto* done = std::get_if<RequestDone>(&*event)) {
-      res.status = 200;
-      res.set_content(to_wire(response_json(meta, acc.choices(), done->usage, piece_fn(*state.model))),
-                      "application/json");
-      return;
-    } else {
-      const Status& failed = std::get<RequestFailed>(*event).status;
-      set_error(res, api_error(failed.ok() ? internal_error("the engine failed without a reason") : failed, "",
-                               state.params.retry_after_s));
-      return;
+// The state of one JSON (non-streaming) response. It is sent through a chunked
+// content provider too, only so that the handler can see a client that goes away
+// while the answer is computed and cancel it: httplib 0.11 shows the socket only to
+// providers, and a closed peer shows only as a failed write, so a space (whitespace
+// before a JSON value is insignificant) goes out every kProbeInterval. The status is 200
+// from the start: an engine failure after submission (a bug, never a bad request)
+// still ends with an OpenAI error object as the body.
+struct WholeJob {
+  WholeJob(ServerState* s, std::unique_ptr<InFlight> g, ResponseMeta m, int32_t n, std::shared_ptr<RequestStream> st)
+      : state(s), guard(std::move(g)), stream(std::move(st)), meta(std::move(m)), acc(n), timer(&s->metrics, n) {}
+
+  ~WholeJob() {
+    if (!finished) stream->cancel();
+  }
+
+  bool step(httplib::DataSink& sink) {
+    for (;;) {
+      if (Clock::now() - last_write >= kProbeInterval) {
+        last_write = Clock::now();
+        if (!sink.write(" ", 1)) return abandon();
+      }
+      std::optional<RequestEvent> event = stream->next(kPollInterval);
+      if (!event) {
+        if (!sink.is_writable()) return abandon();
+        continue;
+      }
+      on_event_metrics(*state, timer, *event);
+      if (const auto* delta = std::get_if<ChoiceDelta>(&*event)) {
+        acc.add(*delta);
+        continue;
+      }
+      std::string body;
+      if (const auto* done = std::get_if<RequestDone>(&*event)) {
+        body = to_wire(response_json(meta, acc.choices(), done->usage, piece_fn(*state->model)));
+      } else {
+        const Status& failed = std::get<RequestFailed>(*event).status;
+        httplib::Response err;
+        set_error(err, api_error(failed.ok() ? internal_error("the engine failed without a reason") : failed, "",
+                                 state->params.retry_after_s));
+        body = err.body;
+      }
+      finished = true;
+      if (!sink.write(body.data(), body.size())) return false;
+      sink.done();
+      return true;
     }
   }
+
+  bool abandon() {
+    stream->cancel();
+    return false;
+  }
+
+  ServerState* state;
+  std::unique_ptr<InFlight> guard;  // until the last byte: drain() waits for it
+  std::shared_ptr<RequestStream> stream;
+  ResponseMeta meta;
+  ResponseAccumulator acc;
+  RequestTimer timer;
+  bool finished = false;
+  Clock::time_point last_write = Clock::now();
+};
+
+void answer_whole(ServerState& state, std::unique_ptr<InFlight> guard, ResponseMeta meta,
+                  std::shared_ptr<RequestStream> stream, int32_t n, httplib::Response& res) {
+  auto job = std::make_shared<WholeJob>(&state, std::move(guard), std::move(meta), n, std::move(stream));
+  res.status = 200;
+  res.set_chunked_content_provider("application/json",
+                                   [job](size_t, httplib::DataSink& sink) { return job->step(sink); });
 }
 
 // The state of one SSE response, owned by httplib's content provider.
@@ -169,7 +218,7 @@ void handle_completion(ServerState& state, Endpoint endpoint, const std::string&
   if (request->stream) {
     answer_stream(state, std::move(guard), std::move(meta), std::move(stream).value(), n, request->include_usage, res);
   } else {
-    answer_whole(state, meta, *stream, n, res);
+    answer_whole(state, std::move(guard), std::move(meta), std::move(stream).value(), n, res);
   }
 }
 

@@ -332,6 +332,36 @@ TEST_F(HttpServerTest, ClientDisconnectCancelsTheStream) {
   EXPECT_TRUE(eventually([&] { return saw_cancel.load(); })) << "the server never cancelled the request";
 }
 
+TEST_F(HttpServerTest, ClientDisconnectCancelsAWholeAnswerToo) {
+  std::atomic<bool> saw_cancel{false};
+  std::atomic<bool> running{false};
+  auto endless = [&](const GenerationRequest&, RequestStream& s) {
+    running.store(true);
+    for (int i = 0; i < 500 && !s.cancelled(); ++i) {
+      s.push(ChoiceDelta{0, "tok ", {1}, {}, std::nullopt});
+      std::this_thread::sleep_for(10ms);
+    }
+    saw_cancel.store(s.cancelled());
+    s.push(ChoiceDelta{0, "", {}, {}, FinishReason::kCancelled});
+    s.push(RequestDone{});
+  };
+  start(std::make_unique<FakeService>(endless));
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string body = R"({"prompt": "hi", "max_tokens": 40})";
+  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  ASSERT_TRUE(eventually([&] { return running.load(); }));
+  close(fd);  // gone before any byte of the answer
+  EXPECT_TRUE(eventually([&] { return saw_cancel.load(); })) << "the server never cancelled the request";
+}
+
 TEST_F(HttpServerTest, DrainFinishesInFlightThenStops) {
   std::atomic<bool> release{false};
   auto held = [&release](const GenerationRequest& r, RequestStream& s) {

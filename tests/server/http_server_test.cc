@@ -304,6 +304,24 @@ bool read_until(int fd, const std::string& needle) {
   return false;
 }
 
+// Sends a POST over a raw socket (so the test can hang up at will); the socket, or -1.
+int post_raw(int port, const std::string& path, const std::string& body) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string request = "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 TEST_F(HttpServerTest, ClientDisconnectCancelsTheStream) {
   std::atomic<bool> saw_cancel{false};
   auto endless = [&saw_cancel](const GenerationRequest&, RequestStream& s) {
@@ -316,17 +334,8 @@ TEST_F(HttpServerTest, ClientDisconnectCancelsTheStream) {
     s.push(RequestDone{});
   };
   start(std::make_unique<FakeService>(endless));
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = post_raw(port_, "/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "stream": true})");
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string body = R"({"messages": [{"role": "user", "content": "hi"}], "stream": true})";
-  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   ASSERT_TRUE(read_until(fd, "tok "));  // the stream is running
   close(fd);
   EXPECT_TRUE(eventually([&] { return saw_cancel.load(); })) << "the server never cancelled the request";
@@ -346,17 +355,8 @@ TEST_F(HttpServerTest, ClientDisconnectCancelsAWholeAnswerToo) {
     s.push(RequestDone{});
   };
   start(std::make_unique<FakeService>(endless));
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = post_raw(port_, "/v1/completions", R"({"prompt": "hi", "max_tokens": 40})");
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string body = R"({"prompt": "hi", "max_tokens": 40})";
-  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   ASSERT_TRUE(eventually([&] { return running.load(); }));
   close(fd);  // gone before any byte of the answer
   EXPECT_TRUE(eventually([&] { return saw_cancel.load(); })) << "the server never cancelled the request";

@@ -51,14 +51,21 @@ inline constexpr size_t kQ8PanelBlock = 8 * 64 + 64;
 struct GemmQ4_0 {
   static constexpr size_t kBytes = sizeof(BlockQ4_0);
   static constexpr int kOffset = 8;
-  static void pack(const uint8_t* const* p, size_t off, uint8_t* out) {
+  // The 8 code vectors of one block of 16 rows, in registers.
+  static void unpack(const uint8_t* const* p, size_t off, __m512i* w) {
     __m512i d[4];
     transpose_16x4(p, off + 2, d);
     const __m512i low4 = _mm512_set1_epi8(0x0f);
+#pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
-      _mm512_store_si512(out + 64 * j, _mm512_and_si512(d[j], low4));
-      _mm512_store_si512(out + 64 * (4 + j), _mm512_and_si512(_mm512_srli_epi16(d[j], 4), low4));
+      w[j] = _mm512_and_si512(d[j], low4);
+      w[4 + j] = _mm512_and_si512(_mm512_srli_epi16(d[j], 4), low4);
     }
+  }
+  static void pack(const uint8_t* const* p, size_t off, uint8_t* out) {
+    __m512i w[8];
+    unpack(p, off, w);
+    for (int j = 0; j < 8; ++j) _mm512_store_si512(out + 64 * j, w[j]);
     copy_f16x16(p, off, out + 512);
   }
 };
@@ -67,15 +74,21 @@ struct GemmQ4_0 {
 struct GemmQ8_0 {
   static constexpr size_t kBytes = sizeof(BlockQ8_0);
   static constexpr int kOffset = 128;
-  static void pack(const uint8_t* const* p, size_t off, uint8_t* out) {
+  static void unpack(const uint8_t* const* p, size_t off, __m512i* w) {
     __m512i lo[4], hi[4];
     transpose_16x4(p, off + 2, lo);
     transpose_16x4(p, off + 18, hi);
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+#pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
-      _mm512_store_si512(out + 64 * j, _mm512_xor_si512(lo[j], flip));
-      _mm512_store_si512(out + 64 * (4 + j), _mm512_xor_si512(hi[j], flip));
+      w[j] = _mm512_xor_si512(lo[j], flip);
+      w[4 + j] = _mm512_xor_si512(hi[j], flip);
     }
+  }
+  static void pack(const uint8_t* const* p, size_t off, uint8_t* out) {
+    __m512i w[8];
+    unpack(p, off, w);
+    for (int j = 0; j < 8; ++j) _mm512_store_si512(out + 64 * j, w[j]);
     copy_f16x16(p, off, out + 512);
   }
 };
@@ -83,6 +96,21 @@ struct GemmQ8_0 {
 // Tokens per micro kernel: 16 float accumulators would fit too, but 8 keeps the
 // integer chains of a block in flight without spilling.
 inline constexpr int kGemmT = 8;
+
+// One block of 16 rows and one token: acc + (d_w * d_a) * float(exact integer sum).
+// Two dependency chains of four (vpdpbusd latency is 5 cycles), summed exactly.
+inline __m512 gemm_q8_block_step(const __m512i* w, __m512 dw, const uint8_t* a, __m512 acc) {
+  __m512i s = _mm512_set1_epi32(load_i32(a + 4));
+  __m512i s_hi = _mm512_setzero_si512();
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) {
+    s = _mm512_dpbusd_epi32(s, w[j], _mm512_set1_epi32(load_i32(a + 8 + 4 * j)));
+    s_hi = _mm512_dpbusd_epi32(s_hi, w[4 + j], _mm512_set1_epi32(load_i32(a + 24 + 4 * j)));
+  }
+  s = _mm512_add_epi32(s, s_hi);
+  const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(load_f32(a)));
+  return _mm512_add_ps(acc, _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
+}
 
 // 16 rows x T tokens over nbc blocks of a packed panel. acts points at block 0 of the
 // chunk of token 0. Hot spot: the inner token loop (8 vpdpbusd + cvt, 2 mul, add).
@@ -99,20 +127,7 @@ void gemm_q8_micro(const uint8_t* panel, int64_t nbc, const uint8_t* acts, size_
     for (int j = 0; j < 8; ++j) w[j] = _mm512_load_si512(pw + 64 * j);
     const __m512 dw = load_f16x16(pw + 512);
 #pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) {
-      const uint8_t* a = acts + t * act_bytes + b * kGemmQ8ActBytes;
-      // Two dependency chains of four (vpdpbusd latency is 5 cycles), summed exactly.
-      __m512i s = _mm512_set1_epi32(load_i32(a + 4));
-      __m512i s_hi = _mm512_setzero_si512();
-#pragma GCC unroll 4
-      for (int j = 0; j < 4; ++j) {
-        s = _mm512_dpbusd_epi32(s, w[j], _mm512_set1_epi32(load_i32(a + 8 + 4 * j)));
-        s_hi = _mm512_dpbusd_epi32(s_hi, w[4 + j], _mm512_set1_epi32(load_i32(a + 24 + 4 * j)));
-      }
-      s = _mm512_add_epi32(s, s_hi);
-      const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(load_f32(a)));
-      acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
-    }
+    for (int t = 0; t < T; ++t) acc[t] = gemm_q8_block_step(w, dw, acts + t * act_bytes + b * kGemmQ8ActBytes, acc[t]);
   }
 #pragma GCC unroll 16
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, acc[t]);
@@ -131,6 +146,42 @@ void gemm_q8_tail(int64_t n, const uint8_t* panel, int64_t nbc, const uint8_t* a
   }
 }
 
+// Decode (a few tokens): nothing is reused enough to pay for a panel in memory, so each
+// block of 16 rows is transposed in registers and met at once by the tokens; the fp16
+// scales come with one gather. Same block steps as gemm_q8_micro: the same bits.
+template <class G, int T>
+void gemm_q8_decode(const uint8_t* const* p, int64_t nb, const uint8_t* acts, size_t act_bytes, float* y,
+                    int64_t y_stride, __mmask16 mask, const uint8_t* next, size_t next_bytes) {
+  // The next panel's rows are one contiguous span: it is fetched while this one is
+  // computed, a few cache lines per block (16 interleaved row streams defeat the
+  // hardware prefetcher's page-local stream detection).
+  const size_t lines = (next_bytes + 63) / 64;
+  const size_t lines_per_block = (lines + static_cast<size_t>(nb) - 1) / static_cast<size_t>(nb);
+  alignas(64) int32_t offsets[kPanelRows];
+  for (int r = 0; r < kPanelRows; ++r) offsets[r] = static_cast<int32_t>(p[r] - p[0]);
+  const __m512i vindex = _mm512_load_si512(offsets);
+  __m512 acc[T];
+#pragma GCC unroll 4
+  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const size_t off = static_cast<size_t>(b) * G::kBytes;
+    for (size_t l = static_cast<size_t>(b) * lines_per_block, e = l + lines_per_block; l < e && l < lines; ++l) {
+      _mm_prefetch(reinterpret_cast<const char*>(next + 64 * l), _MM_HINT_T0);
+    }
+    __m512i w[8];
+    G::unpack(p, off, w);
+    const __m512i d32 = _mm512_i32gather_epi32(vindex, p[0] + off, 1);
+    const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(d32));
+#pragma GCC unroll 4
+    for (int t = 0; t < T; ++t) acc[t] = gemm_q8_block_step(w, dw, acts + t * act_bytes + b * kGemmQ8ActBytes, acc[t]);
+  }
+#pragma GCC unroll 4
+  for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, acc[t]);
+}
+
+// Up to this many tokens gemm_q8 takes the decode path.
+inline constexpr int64_t kGemmQ8DecodeMax = 3;
+
 // Same contract as VecDotTileFn, over any n_rows; activation rows from
 // gemm_q8_act_row<G::kOffset>.
 template <class G>
@@ -146,6 +197,18 @@ void gemm_q8(const uint8_t* rows, size_t row_bytes, int64_t n_rows, const uint8_
     // Missing rows of an edge panel repeat the last real row; their lanes are never stored.
     const uint8_t* p[kPanelRows];
     for (int r = 0; r < kPanelRows; ++r) p[r] = rows + static_cast<size_t>(r0 + (r < nr ? r : nr - 1)) * row_bytes;
+    if (n_acts <= kGemmQ8DecodeMax) {
+      static_assert(kGemmQ8DecodeMax == 3, "the decode switch covers 1..3 tokens");
+      const int64_t next_rows = n_rows - r0 - nr < kPanelRows ? n_rows - r0 - nr : kPanelRows;
+      const uint8_t* next = rows + static_cast<size_t>(r0 + nr) * row_bytes;
+      const size_t next_bytes = static_cast<size_t>(next_rows) * row_bytes;
+      switch (n_acts) {
+        case 1: gemm_q8_decode<G, 1>(p, nb, acts, act_bytes, y + r0, y_stride, mask, next, next_bytes); break;
+        case 2: gemm_q8_decode<G, 2>(p, nb, acts, act_bytes, y + r0, y_stride, mask, next, next_bytes); break;
+        default: gemm_q8_decode<G, 3>(p, nb, acts, act_bytes, y + r0, y_stride, mask, next, next_bytes); break;
+      }
+      continue;
+    }
     for (int64_t c0 = 0; c0 < nb; c0 += kChunk) {
       const int64_t nbc = nb - c0 < kChunk ? nb - c0 : kChunk;
       for (int64_t b = 0; b < nbc; ++b) G::pack(p, static_cast<size_t>(c0 + b) * G::kBytes, panel + b * kQ8PanelBlock);

@@ -120,20 +120,22 @@ TEST_P(MatmulInvarianceTest, GemmEqualsTheReferenceBitForBit) {
   w.n_cols = kCols;
   w.n_rows = kRows;
   w.row_bytes = row_bytes;
-  const int64_t n = 19;
-  const std::vector<float> x = random_vec(static_cast<size_t>(n * kCols), 22, -3.0f, 3.0f);
-  std::vector<float> y(static_cast<size_t>(n * kRows));
+  // Decode-sized calls (1-3 tokens) take their own path in some GEMMs; 19 the tiled one.
   ThreadPool pool(2);
-  matmul(w, x.data(), n, y.data(), pool);
   const DType at = vec_dot_type(type);
   std::vector<uint8_t> act(static_cast<size_t>(*dtype_row_bytes(at, static_cast<uint64_t>(kCols))));
-  for (int64_t t = 0; t < n; ++t) {
-    quantize_row_ref(at, x.data() + t * kCols, act.data(), kCols);
-    for (int64_t r = 0; r < kRows; ++r) {
-      const float want = vec_dot_ref(type, w.row(r), act.data(), kCols);
-      ASSERT_EQ(std::memcmp(&y[static_cast<size_t>(t * kRows + r)], &want, sizeof(float)), 0)
-          << dtype_name(type) << " token " << t << " row " << r << ": " << y[static_cast<size_t>(t * kRows + r)]
-          << " vs " << want;
+  for (const int64_t n : {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{19}}) {
+    const std::vector<float> x = random_vec(static_cast<size_t>(n * kCols), 22 + static_cast<uint32_t>(n), -3.0f, 3.0f);
+    std::vector<float> y(static_cast<size_t>(n * kRows));
+    matmul(w, x.data(), n, y.data(), pool);
+    for (int64_t t = 0; t < n; ++t) {
+      quantize_row_ref(at, x.data() + t * kCols, act.data(), kCols);
+      for (int64_t r = 0; r < kRows; ++r) {
+        const float want = vec_dot_ref(type, w.row(r), act.data(), kCols);
+        ASSERT_EQ(std::memcmp(&y[static_cast<size_t>(t * kRows + r)], &want, sizeof(float)), 0)
+            << dtype_name(type) << " tokens " << n << " token " << t << " row " << r << ": "
+            << y[static_cast<size_t>(t * kRows + r)] << " vs " << want;
+      }
     }
   }
 }

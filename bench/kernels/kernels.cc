@@ -123,6 +123,81 @@ void attention(benchmark::State& state, KernelVariant v) {
   state.SetItemsProcessed(state.iterations() * n_keys);
 }
 
+// The same 1024 keys through attention_tile in decode shape: one token, the 8 query
+// heads of a GQA group (items: keys x heads).
+void attention_decode_tile(benchmark::State& state, KernelVariant v) {
+  const int64_t n_keys = 1024;
+  const int32_t d = 128, heads = 8;
+  const std::vector<float> k = random_vec(static_cast<size_t>(n_keys * d), 5);
+  const std::vector<float> val = random_vec(static_cast<size_t>(n_keys * d), 6);
+  const std::vector<float> q = random_vec(static_cast<size_t>(heads * d), 7);
+  std::vector<float> out(q.size());
+  AttentionSpan s;
+  s.k = k.data();
+  s.k_stride = d;
+  s.v = val.data();
+  s.v_stride = d;
+  s.head_dim = d;
+  s.scale = 0.088f;
+  AttentionTile tile;
+  tile.n_tokens = 1;
+  tile.n_heads = heads;
+  tile.q[0] = q.data();
+  tile.out[0] = out.data();
+  tile.n_keys[0] = n_keys;
+  const auto fn = kernel_table(v)->attention_tile;
+  for (auto _ : state) {
+    fn(tile, s);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n_keys * heads);
+}
+
+// Causal prefill of one layer of TinyLlama's shape on one thread: 512 tokens, 32 query
+// heads sharing 4 KV heads, head_dim 64, interleaved cache rows. `tiled`: 8 positions x
+// 8 heads per attention_tile call (as Context::attention does); else one attention_head
+// call per (token, head), the engine's former path. Items: query rows.
+void attention_prefill(benchmark::State& state, KernelVariant v, bool tiled) {
+  const int32_t n_tok = 512, n_head = 32, n_head_kv = 4, d = 64, group = n_head / n_head_kv, tile_tokens = 8;
+  const int64_t kv_stride = static_cast<int64_t>(n_head_kv) * d;
+  const std::vector<float> k = random_vec(static_cast<size_t>(n_tok * kv_stride), 5);
+  const std::vector<float> val = random_vec(static_cast<size_t>(n_tok * kv_stride), 6);
+  const std::vector<float> q = random_vec(static_cast<size_t>(n_tok) * n_head * d, 7);
+  std::vector<float> out(q.size());
+  AttentionSpan s;
+  s.k_stride = s.v_stride = kv_stride;
+  s.head_dim = d;
+  s.scale = 0.125f;
+  const KernelTable& kt = *kernel_table(v);
+  for (auto _ : state) {
+    for (int32_t kvh = 0; kvh < n_head_kv; ++kvh) {
+      s.k = k.data() + kvh * d;
+      s.v = val.data() + kvh * d;
+      for (int32_t t0 = 0; t0 < n_tok; t0 += tile_tokens) {
+        AttentionTile tile;
+        tile.n_tokens = tile_tokens;
+        tile.n_heads = group;
+        for (int32_t i = 0; i < tile_tokens; ++i) {
+          const size_t off = (static_cast<size_t>(t0 + i) * n_head + static_cast<size_t>(kvh) * group) * d;
+          tile.q[i] = q.data() + off;
+          tile.out[i] = out.data() + off;
+          tile.n_keys[i] = t0 + i + 1;
+        }
+        if (tiled) {
+          kt.attention_tile(tile, s);
+          continue;
+        }
+        for (int32_t i = 0; i < tile_tokens; ++i) {
+          s.n_keys = tile.n_keys[i];
+          for (int32_t h = 0; h < group; ++h) kt.attention_head(tile.q[i] + h * d, s, tile.out[i] + h * d);
+        }
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n_tok * n_head);
+}
+
 void register_all() {
   for (KernelVariant v : supported_variants()) {
     const std::string vn(kernel_variant_name(v));
@@ -158,6 +233,13 @@ void register_all() {
       }
     }
     benchmark::RegisterBenchmark(("attention_1024x128/" + vn).c_str(), attention, v);
+    benchmark::RegisterBenchmark(("attention_tile_1024x128/heads:8/" + vn).c_str(), attention_decode_tile, v);
+    for (bool tiled : {false, true}) {
+      benchmark::RegisterBenchmark(
+          ("attention_prefill_512x32x4x64/" + std::string(tiled ? "tiles/" : "rows/") + vn).c_str(), attention_prefill, v,
+          tiled)
+          ->Unit(benchmark::kMillisecond);
+    }
   }
 }
 

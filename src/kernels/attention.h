@@ -1,4 +1,5 @@
-// Attention of one query head over a span of cached keys and values.
+// Attention over a span of cached keys and values: one query head (attention_head), or a
+// tile of query rows sharing one KV head (attention_tile, what the engine calls).
 #pragma once
 
 #include <cstdint>
@@ -48,5 +49,37 @@ void attention_head(const float* q, const AttentionSpan& span, float* out);
 
 // The scalar reference twin (same contract).
 void attention_head_ref(const float* q, const AttentionSpan& span, float* out);
+
+// Most tokens one AttentionTile holds.
+inline constexpr int kAttentionTileTokens = 16;
+// Rows x head_dim that the SIMD kernels take in one pass (their scratch of queries and
+// outputs); a caller sizes tiles to it so each key block is shared by as many rows as fit.
+inline constexpr int kAttentionTileFloats = 4096;
+
+// Query rows that share one KV head, attended together so each key and value row is
+// loaded once for all of them (prefill: the GQA group's heads times a few consecutive
+// positions; decode: the group's heads of one token). Row (t, h), t < n_tokens,
+// h < n_heads, is the head_dim floats at q[t] + h * head_dim; its output goes to
+// out[t] + h * head_dim, and it attends keys first[t] .. first[t] + n_keys[t] - 1.
+struct AttentionTile {
+  int32_t n_tokens = 0;
+  int32_t n_heads = 0;
+  const float* q[kAttentionTileTokens] = {};
+  float* out[kAttentionTileTokens] = {};
+  int64_t first[kAttentionTileTokens] = {};
+  int64_t n_keys[kAttentionTileTokens] = {};
+};
+
+// Every row of the tile, as attention_head would compute it with span.first and
+// span.n_keys replaced by the row's own (the span gives the cache, head_dim, scale and
+// soft cap). Batch invariance: a row's output is bit for bit the same whatever other
+// rows share its tile (one token or many, other heads or none), so decode and prefill
+// agree exactly. Keys between the smallest first and the largest first + n_keys of the
+// tile may be read; their values must be finite (they are, in a cache the tile's
+// sequence wrote). Dispatches like attention_head.
+void attention_tile(const AttentionTile& tile, const AttentionSpan& span);
+
+// The scalar reference twin: attention_head_ref row by row.
+void attention_tile_ref(const AttentionTile& tile, const AttentionSpan& span);
 
 }  // namespace herd

@@ -10,6 +10,8 @@ void attention_head(const float* q, const AttentionSpan& span, float* out) {
   kernels().attention_head(q, span, out);
 }
 
+void attention_tile(const AttentionTile& tile, const AttentionSpan& span) { kernels().attention_tile(tile, span); }
+
 // One key at a time: out holds sum_j exp(score_j - max) v_j and `sum` the matching
 // denominator; both are rescaled whenever a larger score appears.
 void attention_head_ref(const float* q, const AttentionSpan& span, float* out) {
@@ -37,6 +39,18 @@ void attention_head_ref(const float* q, const AttentionSpan& span, float* out) {
   if (sum > 0.0f) {
     const float inv = 1.0f / sum;
     for (int32_t i = 0; i < d; ++i) out[i] *= inv;
+  }
+}
+
+void attention_tile_ref(const AttentionTile& tile, const AttentionSpan& span) {
+  AttentionSpan row = span;
+  for (int32_t t = 0; t < tile.n_tokens; ++t) {
+    row.first = tile.first[t];
+    row.n_keys = tile.n_keys[t];
+    for (int32_t h = 0; h < tile.n_heads; ++h) {
+      const int64_t off = static_cast<int64_t>(h) * span.head_dim;
+      attention_head_ref(tile.q[t] + off, row, tile.out[t] + off);
+    }
   }
 }
 

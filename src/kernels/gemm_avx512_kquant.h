@@ -1,7 +1,8 @@
 // The AVX-512 VNNI matmul of Q4_K, Q5_K and Q6_K weights (the types of Q4_K_M and
-// Q5_K_M files) with Q8_K activations. Below kGemmKMinTokens tokens (decode) it runs the
-// single-row kernels of simd_kquant_ops.h instead: both equal the reference bit for bit,
-// so a row's result still never depends on the batch (batch invariance).
+// Q5_K_M files) with Q8_K activations. Below kGemmKMinTokens tokens (decode, small
+// batches, speculative drafts) it runs kquant_decode_avx512.h instead: both equal the
+// reference bit for bit, so a row's result still never depends on the batch (batch
+// invariance).
 //
 // Per (row, token) and super-block the integer sums are exact and the float steps are
 // vec_dot_block's in kquant_ref.cc, in its order, so every result equals vec_dot_ref
@@ -16,6 +17,7 @@
 #pragma once
 
 #include "kernels/gemm_avx512_panel.h"
+#include "kernels/kquant_decode_avx512.h"
 #include "kernels/simd_float_dot.h"
 #include "kernels/simd_kquant_ops.h"
 
@@ -46,6 +48,7 @@ inline void store_kcodes(const KCodes* c, uint8_t* out) {
 template <bool kFifth>
 struct GemmQ45K {
   using Rows = KQ45<kFifth>;  // the single-row kernel
+  using Decode = KDecode45<kFifth>;
   static constexpr size_t kBytes = Rows::kBytes;
   static void pack(const uint8_t* const* p, size_t off, uint8_t* out) {
     KCodes c[kPanelRows];
@@ -115,6 +118,7 @@ struct GemmQ45K {
 
 struct GemmQ6K {
   using Rows = KQ6;
+  using Decode = KDecode6;
   static constexpr size_t kBytes = 210;
   static void pack(const uint8_t* const* p, size_t off, uint8_t* out) {
     KCodes c[kPanelRows];
@@ -198,8 +202,10 @@ void gemm_k_micro(const uint8_t* panel, int64_t nbc, const uint8_t* acts, size_t
 // vectors and a scale vector fill most of the 32 registers.
 inline constexpr int kGemmKT = 8;
 
-// Below this many tokens packing a panel costs more than it saves.
-inline constexpr int64_t kGemmKMinTokens = 4;
+// Below this many tokens packing a panel costs more than it saves: the decode kernel
+// (no packing, 16 rows x up to 3 tokens per pass) was faster per call up to about 20
+// tokens for Q4_K and 30 for Q6_K (2048 x 2048, one thread, this machine).
+inline constexpr int64_t kGemmKMinTokens = 16;
 
 // Same contract as VecDotTileFn, over any n_rows; Q8_K activation rows.
 template <class G>
@@ -207,9 +213,9 @@ void gemm_k(const uint8_t* rows, size_t row_bytes, int64_t n_rows, const uint8_t
             int64_t n_acts, int64_t n, float* y, int64_t y_stride) {
   // K-chunk of 4 super-blocks: a 23 KB panel next to a token group's 9 KB in L1.
   if (n_acts < kGemmKMinTokens) {
-    // Decode: the single-row kernels, with no panel to pack (same results bit for bit).
-    walk_tile<1, 4, KQuantMicro<typename G::Rows>::template M>(rows, row_bytes, n_rows, acts, act_bytes, n_acts, n, y,
-                                                               y_stride);
+    // Decode: 16 rows at a time with no panel to pack (kquant_decode_avx512.h; same
+    // results bit for bit).
+    kquant_decode<typename G::Decode>(rows, row_bytes, n_rows, acts, act_bytes, n_acts, n, y, y_stride);
     return;
   }
   constexpr int64_t kChunk = 4;

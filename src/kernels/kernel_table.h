@@ -70,6 +70,7 @@ struct KernelTable {
   void (*swiglu)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
   void (*rope_apply)(float* x, int n_rot, const float* cos_sin, RopeStyle style) = nullptr;
   void (*attention_head)(const float* q, const AttentionSpan& span, float* out) = nullptr;
+  void (*attention_tile)(const AttentionTile& tile, const AttentionSpan& span) = nullptr;
 
   const TypeKernels& of(DType t) const {
     static const TypeKernels kNone{};

@@ -65,6 +65,7 @@ KernelTable make_table() {
   t.swiglu = &swiglu_ref;
   t.rope_apply = &rope_apply_ref;
   t.attention_head = &attention_head_ref;
+  t.attention_tile = &attention_tile_ref;
   return t;
 }
 

@@ -1,6 +1,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "kernels/kernel_table.h"
@@ -22,11 +23,13 @@ constexpr int64_t kL2Slab = 512 * 1024;
 constexpr int64_t kGemmRowAlign = 16;
 
 // Token rows converted to the weight's activation type. Reused across calls on the
-// calling thread, so token generation does not allocate once it has warmed up.
-std::vector<uint8_t>& act_scratch(size_t bytes) {
+// calling thread, so token generation does not allocate once it has warmed up. 64-byte
+// aligned: a GEMM whose activation rows are whole cache lines (the float GEMM's f32
+// rows) then never splits a vector load across two lines.
+uint8_t* act_scratch(size_t bytes) {
   thread_local std::vector<uint8_t> buf;
-  if (buf.size() < bytes) buf.resize(bytes);
-  return buf;
+  if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+  return buf.data() + (-reinterpret_cast<uintptr_t>(buf.data()) & 63);
 }
 
 // The shared state of one matmul call, captured by a single pointer so the pool's
@@ -118,7 +121,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
     job.act_bytes = job.use_gemm ? static_cast<size_t>(w.n_cols / tk.gemm_act_block) *
                                        static_cast<size_t>(tk.gemm_act_block_bytes)
                                  : static_cast<size_t>(dtype_row_bytes(act_type, static_cast<uint64_t>(w.n_cols)).value_or(0));
-    job.act_buf = act_scratch(job.act_bytes * static_cast<size_t>(n_tokens)).data();
+    job.act_buf = act_scratch(job.act_bytes * static_cast<size_t>(n_tokens));
     job.acts = job.act_buf;
     if (n_tokens == 1) {
       convert_rows(job, 0, 1);

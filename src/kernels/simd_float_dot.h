@@ -10,14 +10,17 @@ namespace herd::HERD_SIMD_NS {
 // ---- weight rows of a float type ----------------------------------------------------
 
 struct LoadF32 {
+  static constexpr size_t kElemBytes = 4;
   static VF full(const void* row, int64_t i) { return vload(static_cast<const float*>(row) + i); }
   static VF part(const void* row, int64_t i, int n) { return vload_part(static_cast<const float*>(row) + i, n); }
 };
 struct LoadF16 {
+  static constexpr size_t kElemBytes = 2;
   static VF full(const void* row, int64_t i) { return vload_f16(static_cast<const uint16_t*>(row) + i); }
   static VF part(const void* row, int64_t i, int n) { return vload_f16_part(static_cast<const uint16_t*>(row) + i, n); }
 };
 struct LoadBF16 {
+  static constexpr size_t kElemBytes = 2;
   static VF full(const void* row, int64_t i) { return vload_bf16(static_cast<const uint16_t*>(row) + i); }
   static VF part(const void* row, int64_t i, int n) {
     return vload_bf16_part(static_cast<const uint16_t*>(row) + i, n);
@@ -44,6 +47,8 @@ float dot_float_row(const void* row, const void* act, int64_t n) {
 }
 
 // R rows x T tokens, all of n: every weight vector is converted once per T tokens.
+// Its summation order (one accumulator per dot product, vhsum at the end) is the one the
+// float GEMM (gemm_float.h) reproduces bit for bit: change both or neither.
 template <class L, int R, int T>
 void float_micro_tile(const uint8_t* rows, size_t row_bytes, const uint8_t* acts, size_t act_bytes,
                       int64_t n, float* y, int64_t y_stride) {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include "kernels/gemm_avx512_kquant.h"
+#include "kernels/gemm_float.h"
 #include "kernels/gemm_avx512_q8.h"
 #include "kernels/kernel_table.h"
 #include "kernels/simd_attention.h"
+#include "kernels/simd_attention_tile.h"
 #include "kernels/simd_elementwise.h"
 #include "kernels/simd_float_dot.h"
 #include "kernels/simd_kquant_low_ops.h"
@@ -57,8 +59,16 @@ void set_kquant(KernelTable& t, DType type) {
 
 template <class L>
 void set_float(KernelTable& t, DType type) {
-  slot(t, type).vec_dot = &dot_float_row<L>;
-  slot(t, type).vec_dot_tile = &float_tile<L>;
+  TypeKernels& k = slot(t, type);
+  k.vec_dot = &dot_float_row<L>;
+  k.vec_dot_tile = &float_tile<L>;
+  // gemm_float.h: the tile kernel's summation order, blocked for many tokens.
+  k.gemm = &float_gemm<L>;
+  // Its activation rows are the f32 rows, copied: 16 floats (a cache line) per block, so
+  // every row starts on a line (K not a multiple of 16 takes the tile kernel: same bits).
+  k.gemm_from_f32 = &copy_f32_row;
+  k.gemm_act_block = 16;
+  k.gemm_act_block_bytes = 16 * sizeof(float);
 }
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
@@ -134,6 +144,7 @@ inline KernelTable make_simd_table(KernelVariant variant) {
   t.swiglu = &swiglu;
   t.rope_apply = &rope_apply;
   t.attention_head = &attention_head;
+  t.attention_tile = &attention_tile;
   return t;
 }
 

@@ -2,6 +2,8 @@
 // q/k norm, rope, the KV cache, causal attention (GQA, sliding window, soft-cap),
 // output projection, optional post-norm, residual add.
 #include <algorithm>
+#include <atomic>
+#include <functional>
 
 #include "kernels/attention.h"
 #include "kernels/ops.h"
@@ -65,62 +67,106 @@ void Context::attention_block(int32_t il, int32_t n) {
   }
 }
 
+// Tasks are (sequence, KV head, tile of its positions): one attention_tile call whose
+// rows are that KV head's query heads at up to kAttentionTileTokens consecutive positions,
+// so each key and value row is loaded once per tile. Later positions see more keys, so
+// the tasks run largest first from a shared counter. With few tasks (decode) a KV head's
+// query heads are split over several tasks to keep every thread busy. How rows are
+// grouped never changes their results (attention_tile is batch invariant).
 void Context::attention(int32_t il, int32_t n) {
   const Hparams& hp = model_.hparams();
-  // Everything the workers need, so the job captures one reference.
-  struct Job {
-    const float* q;
-    float* out;
-    const float* k0;
-    const float* v0;
-    const int32_t* pos;
-    const int32_t* const* tables;
-    int64_t kv_stride, block_stride;
-    int32_t block_shift;
-    int32_t n_head, group, head_dim, n_swa;
-    float scale, soft_cap;
-    int64_t n_tasks;
+  const int32_t group = hp.n_head / hp.n_head_kv, head_dim = hp.head_dim;
+  const int32_t n_swa = hp.is_swa_layer(il) ? hp.n_swa : 0;
+  // Causal: keys up to the own position; a sliding window sees n_swa of them, the own
+  // one included (key j is hidden when pos - j >= n_swa).
+  const auto first_key = [&](int32_t t) -> int64_t {
+    const int64_t pos = pos_[static_cast<size_t>(t)];
+    return n_swa > 0 ? std::max<int64_t>(0, pos - n_swa + 1) : 0;
   };
-  const Job job{q_.data(),
-                attn_.data(),
-                kv_.k(il, 0, 0),
-                kv_.v(il, 0, 0),
-                pos_.data(),
-                table_.data(),
-                kv_.n_embd_kv(),
-                kv_.block_stride(),
-                kv_.block_shift(),
-                hp.n_head,
-                hp.n_head / hp.n_head_kv,
-                hp.head_dim,
-                hp.is_swa_layer(il) ? hp.n_swa : 0,
-                hp.query_scale(),
-                hp.attn_softcap,
-                static_cast<int64_t>(n) * hp.n_head};
-  pool_->run([&job](int ith, int nth) {
-    for (int64_t task = ith; task < job.n_tasks; task += nth) {
-      const int32_t t = static_cast<int32_t>(task / job.n_head);
-      const int32_t h = static_cast<int32_t>(task % job.n_head);
-      const int32_t kvh = h / job.group;
-      const int64_t pos = job.pos[t];
-      // Causal: keys up to the own position; a sliding window sees n_swa of them,
-      // the own one included (key j is hidden when pos - j >= n_swa).
-      const int64_t first = job.n_swa > 0 ? std::max<int64_t>(0, pos - job.n_swa + 1) : 0;
-      AttentionSpan span;
-      span.k = job.k0 + static_cast<int64_t>(kvh) * job.head_dim;
-      span.k_stride = job.kv_stride;
-      span.v = job.v0 + static_cast<int64_t>(kvh) * job.head_dim;
-      span.v_stride = job.kv_stride;
-      span.first = first;
-      span.n_keys = pos + 1 - first;
-      span.head_dim = job.head_dim;
-      span.scale = job.scale;
-      span.soft_cap = job.soft_cap;
-      span.block_table = job.tables[t];
-      span.block_shift = job.block_shift;
-      span.block_stride = job.block_stride;
-      const size_t off = (static_cast<size_t>(t) * job.n_head + h) * job.head_dim;
-      attention_head(job.q + off, span, job.out + off);
+
+  if (attn_order_.size() < static_cast<size_t>(n)) attn_order_.resize(static_cast<size_t>(n));
+  int32_t* order = attn_order_.data();
+  for (int32_t t = 0; t < n; ++t) order[t] = t;
+  std::sort(order, order + n, [this](int32_t a, int32_t b) {
+    const int32_t* ta = table_[static_cast<size_t>(a)];
+    const int32_t* tb = table_[static_cast<size_t>(b)];
+    if (ta != tb) return std::less<const int32_t*>()(ta, tb);
+    const int32_t pa = pos_[static_cast<size_t>(a)], pb = pos_[static_cast<size_t>(b)];
+    return pa != pb ? pa < pb : a < b;
+  });
+
+  // Tokens per tile: as many as the kernels take in one pass with the whole group.
+  const int32_t tile_tokens =
+      std::clamp<int32_t>(kAttentionTileFloats / std::max(1, group * head_dim), 1, kAttentionTileTokens);
+  // A tile: order[b .. tile_end(b)), up to tile_tokens rows of one sequence.
+  const auto tile_end = [&](int32_t b) {
+    const int32_t* table = table_[static_cast<size_t>(order[b])];
+    int32_t e = b + 1;
+    while (e < n && e - b < tile_tokens && table_[static_cast<size_t>(order[e])] == table) ++e;
+    return e;
+  };
+  int32_t n_tiles = 0;
+  for (int32_t b = 0; b < n; b = tile_end(b)) ++n_tiles;
+  const int n_threads = pool_->size();
+  const int64_t whole = static_cast<int64_t>(n_tiles) * hp.n_head_kv;
+  const int32_t split = whole >= 2 * n_threads
+                            ? 1
+                            : std::min<int32_t>(group, static_cast<int32_t>((2 * n_threads + whole - 1) / whole));
+  const int32_t heads_per_task = (group + split - 1) / split;
+  const size_t max_tasks = static_cast<size_t>(whole) * static_cast<size_t>(split);
+  if (attn_tasks_.size() < max_tasks) attn_tasks_.resize(max_tasks);
+  size_t n_tasks = 0;
+  for (int32_t b = 0; b < n;) {
+    const int32_t e = tile_end(b);
+    int64_t keys = 0;
+    for (int32_t i = b; i < e; ++i) keys += pos_[static_cast<size_t>(order[i])] + 1 - first_key(order[i]);
+    for (int32_t kvh = 0; kvh < hp.n_head_kv; ++kvh) {
+      for (int32_t h0 = 0; h0 < group; h0 += heads_per_task) {
+        const int32_t nh = std::min(heads_per_task, group - h0);
+        attn_tasks_[n_tasks++] = AttentionTask{b, e - b, kvh, h0, nh, keys * nh};
+      }
+    }
+    b = e;
+  }
+  AttentionTask* tasks = attn_tasks_.data();
+  std::sort(tasks, tasks + n_tasks, [](const AttentionTask& a, const AttentionTask& b) {
+    if (a.cost != b.cost) return a.cost > b.cost;
+    if (a.begin != b.begin) return a.begin < b.begin;
+    return a.kv_head != b.kv_head ? a.kv_head < b.kv_head : a.head0 < b.head0;
+  });
+
+  AttentionSpan span;  // the cache of this layer; each task sets its KV head and table
+  span.k = kv_.k(il, 0, 0);
+  span.v = kv_.v(il, 0, 0);
+  span.k_stride = span.v_stride = kv_.n_embd_kv();
+  span.head_dim = head_dim;
+  span.scale = hp.query_scale();
+  span.soft_cap = hp.attn_softcap;
+  span.block_shift = kv_.block_shift();
+  span.block_stride = kv_.block_stride();
+  std::atomic<size_t> next{0};
+  pool_->run([&](int, int) {
+    for (;;) {
+      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n_tasks) break;
+      const AttentionTask& task = tasks[i];
+      AttentionSpan s = span;
+      s.k += static_cast<int64_t>(task.kv_head) * head_dim;
+      s.v += static_cast<int64_t>(task.kv_head) * head_dim;
+      s.block_table = table_[static_cast<size_t>(order[task.begin])];
+      AttentionTile tile;
+      tile.n_tokens = task.n_tokens;
+      tile.n_heads = task.n_heads;
+      for (int32_t j = 0; j < task.n_tokens; ++j) {
+        const int32_t t = order[task.begin + j];
+        const size_t head = static_cast<size_t>(t) * hp.n_head + static_cast<size_t>(task.kv_head * group + task.head0);
+        const size_t off = head * static_cast<size_t>(head_dim);
+        tile.q[j] = q_.data() + off;
+        tile.out[j] = attn_.data() + off;
+        tile.first[j] = first_key(t);
+        tile.n_keys[j] = pos_[static_cast<size_t>(t)] + 1 - tile.first[j];
+      }
+      attention_tile(tile, s);
     }
   });
 }

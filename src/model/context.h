@@ -129,6 +129,16 @@ class Context {
   std::vector<float> expert_w_;       // [n_batch] their weights
   std::vector<float> expert_in_, expert_out_;  // [n_batch][n_embd]
 
+  // attention_block.cc: the batch rows grouped by sequence (block table) in position
+  // order, and the tasks of one attention call.
+  struct AttentionTask {
+    int32_t begin = 0, n_tokens = 0;  // rows attn_order_[begin .. begin + n_tokens) of one sequence
+    int32_t kv_head = 0, head0 = 0, n_heads = 0;  // query heads kv_head * group + head0 ...
+    int64_t cost = 0;  // keys x heads: the largest tasks go first
+  };
+  std::vector<int32_t> attn_order_;          // [n_batch]
+  std::vector<AttentionTask> attn_tasks_;    // grows to the largest call's count
+
   std::vector<float> logits_;    // [rows][n_vocab]
   int64_t n_logit_rows_ = 0;
 };

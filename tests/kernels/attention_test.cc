@@ -11,68 +11,10 @@
 #include <vector>
 
 #include "kernels/kernel_table.h"
+#include "attention_cache.h"
 
 namespace herd {
 namespace {
-
-std::vector<float> random_vec(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-// A cache of n_pos interleaved rows (n_kv_heads heads of head_dim floats), K and V.
-struct Cache {
-  int32_t head_dim;
-  int32_t n_kv_heads;
-  std::vector<float> k, v;
-  int64_t stride() const { return static_cast<int64_t>(n_kv_heads) * head_dim; }
-  AttentionSpan span(int32_t kv_head, int64_t first, int64_t n_keys, float scale, float cap) const {
-    AttentionSpan s;
-    s.k = k.data() + kv_head * head_dim;
-    s.k_stride = stride();
-    s.v = v.data() + kv_head * head_dim;
-    s.v_stride = stride();
-    s.first = first;
-    s.n_keys = n_keys;
-    s.head_dim = head_dim;
-    s.scale = scale;
-    s.soft_cap = cap;
-    return s;
-  }
-};
-
-Cache make_cache(int32_t head_dim, int32_t n_kv_heads, int64_t n_pos, uint32_t seed) {
-  Cache c{head_dim, n_kv_heads, {}, {}};
-  c.k = random_vec(static_cast<size_t>(n_pos * c.stride()), seed);
-  c.v = random_vec(static_cast<size_t>(n_pos * c.stride()), seed + 1);
-  return c;
-}
-
-// Plain two-pass softmax in double; max_abs_score gets the largest |score|.
-std::vector<double> attention_double(const float* q, const AttentionSpan& s, double* max_abs_score) {
-  *max_abs_score = 0.0;
-  std::vector<double> score;
-  double max = -INFINITY;
-  for (int64_t j = s.first; j < s.first + s.n_keys; ++j) {
-    double dot = 0.0;
-    for (int i = 0; i < s.head_dim; ++i) dot += static_cast<double>(q[i]) * s.k[j * s.k_stride + i];
-    dot *= s.scale;
-    if (s.soft_cap > 0.0f) dot = s.soft_cap * std::tanh(dot / s.soft_cap);
-    score.push_back(dot);
-    *max_abs_score = std::fmax(*max_abs_score, std::fabs(dot));
-    max = std::fmax(max, dot);
-  }
-  double sum = 0.0;
-  for (double& p : score) sum += (p = std::exp(p - max));
-  std::vector<double> out(static_cast<size_t>(s.head_dim), 0.0);
-  for (int64_t j = 0; j < s.n_keys; ++j) {
-    for (int i = 0; i < s.head_dim; ++i) out[static_cast<size_t>(i)] += score[static_cast<size_t>(j)] / sum * s.v[(s.first + j) * s.v_stride + i];
-  }
-  return out;
-}
 
 using AttentionFn = void (*)(const float*, const AttentionSpan&, float*);
 
@@ -113,7 +55,7 @@ TEST(AttentionTest, EveryVariantMatchesDoubleSoftmax) {
 
 TEST(AttentionTest, NoKeysGivesZeros) {
   const Cache cache = make_cache(8, 1, 4, 1);
-  const std::vector<float> q = random_vec(8, 2);
+  const std::vector<float> q = random_vec(8, 2, -1.0f, 1.0f);
   for (KernelVariant v : supported_variants()) {
     std::vector<float> out(8, 3.0f);
     kernel_table(v)->attention_head(q.data(), cache.span(0, 2, 0, 1.0f, 0.0f), out.data());
@@ -123,7 +65,7 @@ TEST(AttentionTest, NoKeysGivesZeros) {
 
 TEST(AttentionTest, OneKeyReturnsItsValue) {
   const Cache cache = make_cache(16, 2, 5, 3);
-  const std::vector<float> q = random_vec(16, 4);
+  const std::vector<float> q = random_vec(16, 4, -1.0f, 1.0f);
   std::vector<float> out(16);
   attention_head(q.data(), cache.span(1, 3, 1, 1.0f, 0.0f), out.data());
   for (int i = 0; i < 16; ++i) EXPECT_FLOAT_EQ(out[static_cast<size_t>(i)], cache.v[static_cast<size_t>(3 * 32 + 16 + i)]);
@@ -156,7 +98,7 @@ TEST(AttentionTest, PagedCacheMatchesContiguousExactly) {
         paged.block_table = table.data();
         paged.block_shift = 3;
         paged.block_stride = block_size * stride;
-        const std::vector<float> q = random_vec(static_cast<size_t>(head_dim), 3 + static_cast<uint32_t>(n_keys));
+        const std::vector<float> q = random_vec(static_cast<size_t>(head_dim), 3 + static_cast<uint32_t>(n_keys), -1.0f, 1.0f);
         std::vector<float> want(static_cast<size_t>(head_dim)), got(want.size());
         kernel_table(v)->attention_head(q.data(), flat, want.data());
         kernel_table(v)->attention_head(q.data(), paged, got.data());

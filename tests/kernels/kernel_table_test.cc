@@ -16,17 +16,10 @@
 #include "base/cpu_features.h"
 #include "kernels/ops.h"
 #include "tensor/quant_ref.h"
+#include "random_vec.h"
 
 namespace herd {
 namespace {
-
-std::vector<float> random_vec(size_t n, uint32_t seed, float lo = -2.0f, float hi = 2.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 std::vector<uint8_t> quantized(DType type, const std::vector<float>& x, int64_t rows, int64_t n) {
   const size_t bytes = static_cast<size_t>(*dtype_row_bytes(type, static_cast<uint64_t>(n)));
@@ -99,7 +92,7 @@ TEST_P(KernelVariantTest, VecDotMatchesReferenceForEveryType) {
   for (DType type : kWeightTypes) {
     for (int64_t n : {int64_t{32}, int64_t{64}, int64_t{96}, int64_t{256}, int64_t{4096}}) {
       if (n % dtype_info(type).block_size != 0) continue;
-      const std::vector<float> wf = random_vec(static_cast<size_t>(n), 7 + static_cast<uint32_t>(n));
+      const std::vector<float> wf = random_vec(static_cast<size_t>(n), 7 + static_cast<uint32_t>(n), -2.0f, 2.0f);
       const std::vector<float> xf = random_vec(static_cast<size_t>(n), 9 + static_cast<uint32_t>(n), -3.0f, 3.0f);
       const std::vector<uint8_t> w = quantized(type, wf, 1, n);
       const DType at = matmul_act_type(type);
@@ -121,7 +114,7 @@ TEST_P(KernelVariantTest, KQuantDotsAreBitIdenticalToTheReference) {
     if (!dtype_has_ref(type)) continue;
     for (uint32_t seed : {17u, 117u, 217u}) {
       const int64_t n = 1024;
-      const std::vector<uint8_t> w = quantized(type, random_vec(static_cast<size_t>(n), seed), 1, n);
+      const std::vector<uint8_t> w = quantized(type, random_vec(static_cast<size_t>(n), seed, -2.0f, 2.0f), 1, n);
       const std::vector<uint8_t> a =
           quantized(DType::kQ8_K, random_vec(static_cast<size_t>(n), seed + 1, -5.0f, 5.0f), 1, n);
       EXPECT_EQ(table().of(type).vec_dot(w.data(), a.data(), n), vec_dot_ref(type, w.data(), a.data(), n))
@@ -184,8 +177,8 @@ TEST_P(KernelVariantTest, SimdVariantsHaveTheirOwnQuantizedDots) {
 TEST_P(KernelVariantTest, FloatRowsOfAnyLength) {
   for (DType type : {DType::kF32, DType::kF16, DType::kBF16}) {
     for (int64_t n = 1; n <= 70; ++n) {
-      const std::vector<float> wf = random_vec(static_cast<size_t>(n), 3 + static_cast<uint32_t>(n));
-      const std::vector<float> xf = random_vec(static_cast<size_t>(n), 5 + static_cast<uint32_t>(n));
+      const std::vector<float> wf = random_vec(static_cast<size_t>(n), 3 + static_cast<uint32_t>(n), -2.0f, 2.0f);
+      const std::vector<float> xf = random_vec(static_cast<size_t>(n), 5 + static_cast<uint32_t>(n), -2.0f, 2.0f);
       const std::vector<uint8_t> w = quantized(type, wf, 1, n);
       const RefDot want = ref_dot(type, w.data(), reinterpret_cast<const uint8_t*>(xf.data()), n);
       EXPECT_NEAR(table().of(type).vec_dot(w.data(), xf.data(), n), want.value, dot_bound(want, n))
@@ -199,8 +192,8 @@ TEST_P(KernelVariantTest, TilesMatchReferenceForEveryShape) {
   for (DType type : kWeightTypes) {
     const DType at = matmul_act_type(type);
     const int64_t max_rows = 11, max_acts = 9;
-    const std::vector<uint8_t> w = quantized(type, random_vec(max_rows * n, 21), max_rows, n);
-    const std::vector<uint8_t> a = quantized(at, random_vec(max_acts * n, 22), max_acts, n);
+    const std::vector<uint8_t> w = quantized(type, random_vec(max_rows * n, 21, -2.0f, 2.0f), max_rows, n);
+    const std::vector<uint8_t> a = quantized(at, random_vec(max_acts * n, 22, -2.0f, 2.0f), max_acts, n);
     const size_t wb = static_cast<size_t>(*dtype_row_bytes(type, n));
     const size_t ab = static_cast<size_t>(*dtype_row_bytes(at, n));
     for (int64_t rows = 1; rows <= max_rows; ++rows) {
@@ -306,7 +299,7 @@ TEST_P(KernelVariantTest, Swiglu) {
       g[0] = -100.0f;  // exp(-g) past the float range
       g[1] = 100.0f;
     }
-    const std::vector<float> u = random_vec(static_cast<size_t>(n), 52);
+    const std::vector<float> u = random_vec(static_cast<size_t>(n), 52, -2.0f, 2.0f);
     std::vector<float> want(static_cast<size_t>(n)), got(static_cast<size_t>(n));
     swiglu_ref(g.data(), u.data(), want.data(), n);
     table().swiglu(g.data(), u.data(), got.data(), n);
@@ -323,7 +316,7 @@ TEST_P(KernelVariantTest, Rope) {
       const int head_dim = n_rot + 6;  // unrotated tail must stay as it is
       std::vector<float> cs(static_cast<size_t>(n_rot));
       rope_cos_sin(37, n_rot, 10000.0, 1.0, nullptr, cs.data());
-      const std::vector<float> x = random_vec(static_cast<size_t>(head_dim), 61);
+      const std::vector<float> x = random_vec(static_cast<size_t>(head_dim), 61, -2.0f, 2.0f);
       std::vector<float> want = x, got = x;
       rope_apply_ref(want.data(), n_rot, cs.data(), style);
       table().rope_apply(got.data(), n_rot, cs.data(), style);

@@ -13,17 +13,10 @@
 #include "kernels/kernel_table.h"
 #include "tensor/dtype.h"
 #include "tensor/quant_ref.h"
+#include "random_vec.h"
 
 namespace herd {
 namespace {
-
-std::vector<float> random_vec(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 // IEEE binary16 decoded independently of the tensor layer, for the F16 reference.
 double fp16_bits_to_double(uint16_t h) {
@@ -77,7 +70,7 @@ TestWeights make_weights(DType type, int64_t n_rows, int64_t n_cols, uint32_t se
   t.offset = offset;
   t.storage.assign(offset + t.row_bytes * static_cast<size_t>(n_rows), 0xAB);
   t.values.resize(static_cast<size_t>(n_rows * n_cols));
-  const std::vector<float> src = random_vec(static_cast<size_t>(n_rows * n_cols), seed);
+  const std::vector<float> src = random_vec(static_cast<size_t>(n_rows * n_cols), seed, -1.0f, 1.0f);
   std::vector<float> deq(static_cast<size_t>(n_cols));
   for (int64_t r = 0; r < n_rows; ++r) {
     uint8_t* row = t.storage.data() + offset + static_cast<size_t>(r) * t.row_bytes;
@@ -171,7 +164,7 @@ TEST(MatmulTest, F16WeightsAreRoundedNotCopied) {
   // The F16 reference must differ from the float source, or the F16 test above
   // would not show that matmul reads half-precision rows.
   const TestWeights t = make_weights(DType::kF16, 4, 64, 4321);
-  const std::vector<float> src = random_vec(4 * 64, 4321);
+  const std::vector<float> src = random_vec(4 * 64, 4321, -1.0f, 1.0f);
   int differing = 0;
   for (size_t i = 0; i < src.size(); ++i) {
     EXPECT_NEAR(t.values[i], src[i], 1e-3);
@@ -285,7 +278,7 @@ TEST(MatmulTest, FewerRowsThanThreads) {
 TEST(MatmulTest, SameResultForEveryThreadCount) {
   // Each row is one dot product whatever the split, so results are bit-identical.
   const TestWeights t = make_weights(DType::kF16, 23, 48, 31);
-  const std::vector<float> x = random_vec(5 * 48, 32);
+  const std::vector<float> x = random_vec(5 * 48, 32, -1.0f, 1.0f);
   std::vector<float> y1(5 * 23), yn(5 * 23);
   ThreadPool p1(1);
   matmul(t.matrix(), x.data(), 5, y1.data(), p1);

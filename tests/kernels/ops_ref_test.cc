@@ -8,18 +8,12 @@
 #include <random>
 #include <vector>
 
+#include "random_vec.h"
+
 namespace herd {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-std::vector<float> random_vec(size_t n, uint32_t seed, float lo = -2.0f, float hi = 2.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 // ---- rms_norm_ref ----------------------------------------------------------
 
@@ -271,7 +265,7 @@ TEST_P(RopeApplyTest, RotatesTheStyledPairsAndLeavesTheRest) {
   const RopeStyle style = GetParam();
   const int head_dim = 24;
   const int n_rot = 16;
-  const std::vector<float> x0 = random_vec(head_dim, 41);
+  const std::vector<float> x0 = random_vec(head_dim, 41, -2.0f, 2.0f);
   std::vector<float> cs(n_rot);
   for (int i = 0; i < n_rot / 2; ++i) {
     const double angle = 0.37 * (i + 1);
@@ -315,7 +309,7 @@ TEST_P(RopeApplyTest, PositionZeroIsIdentity) {
   const int n_rot = 64;
   std::vector<float> cs(n_rot);
   rope_cos_sin(0, n_rot, 10000.0, 1.0, nullptr, cs.data());
-  const std::vector<float> x0 = random_vec(128, 77);
+  const std::vector<float> x0 = random_vec(128, 77, -2.0f, 2.0f);
   std::vector<float> x = x0;
   rope_apply_ref(x.data(), n_rot, cs.data(), style);
   EXPECT_EQ(x, x0);
@@ -324,7 +318,7 @@ TEST_P(RopeApplyTest, PositionZeroIsIdentity) {
 TEST_P(RopeApplyTest, PreservesNormAndComposesAcrossPositions) {
   const RopeStyle style = GetParam();
   const int n_rot = 32;
-  const std::vector<float> x0 = random_vec(n_rot, 5);
+  const std::vector<float> x0 = random_vec(n_rot, 5, -2.0f, 2.0f);
   std::vector<float> cs5(n_rot), cs7(n_rot), cs12(n_rot);
   rope_cos_sin(5, n_rot, 10000.0, 1.0, nullptr, cs5.data());
   rope_cos_sin(7, n_rot, 10000.0, 1.0, nullptr, cs7.data());
@@ -347,8 +341,8 @@ TEST_P(RopeApplyTest, DotProductDependsOnlyOnRelativePosition) {
   // The property attention relies on: <rope(q, m), rope(k, n)> depends on m - n.
   const RopeStyle style = GetParam();
   const int n_rot = 16;
-  const std::vector<float> q0 = random_vec(n_rot, 8);
-  const std::vector<float> k0 = random_vec(n_rot, 9);
+  const std::vector<float> q0 = random_vec(n_rot, 8, -2.0f, 2.0f);
+  const std::vector<float> k0 = random_vec(n_rot, 9, -2.0f, 2.0f);
   auto rotated_dot = [&](int64_t m, int64_t n) {
     std::vector<float> q = q0, k = k0, cs(n_rot);
     rope_cos_sin(m, n_rot, 10000.0, 1.0, nullptr, cs.data());
@@ -378,7 +372,7 @@ TEST(RopeApplyStylesTest, StylesDifferOnTheSameInput) {
   const int n_rot = 8;
   std::vector<float> cs(n_rot);
   rope_cos_sin(9, n_rot, 10000.0, 1.0, nullptr, cs.data());
-  std::vector<float> a = random_vec(n_rot, 12);
+  std::vector<float> a = random_vec(n_rot, 12, -2.0f, 2.0f);
   std::vector<float> b = a;
   rope_apply_ref(a.data(), n_rot, cs.data(), RopeStyle::kAdjacentPairs);
   rope_apply_ref(b.data(), n_rot, cs.data(), RopeStyle::kNeox);

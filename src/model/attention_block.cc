@@ -22,11 +22,11 @@ void Context::attention_block(int32_t il, int32_t n) {
   for (int32_t t = 0; t < n; ++t) {
     rms_norm(x_.data() + t * n_embd, l.attn_norm.data(), xn_.data() + t * n_embd, n_embd, hp.rms_eps);
   }
-  matmul(l.wq, xn_.data(), n, q_.data(), pool);
+  matmul(l.wq, xn_.data(), n, q_buf(), pool);
   matmul(l.wk, xn_.data(), n, k_.data(), pool);
   matmul(l.wv, xn_.data(), n, v_.data(), pool);
   if (!l.bq.empty()) {
-    add_rows_ref(q_.data(), l.bq.data(), n, n_q);
+    add_rows_ref(q_buf(), l.bq.data(), n, n_q);
     add_rows_ref(k_.data(), l.bk.data(), n, n_kv);
     add_rows_ref(v_.data(), l.bv.data(), n, n_kv);
   }
@@ -34,7 +34,7 @@ void Context::attention_block(int32_t il, int32_t n) {
   const int64_t n_k_heads = static_cast<int64_t>(n) * hp.n_head_kv;
   if (!l.q_norm.empty()) {  // per-head RMSNorm, before rope
     for (int64_t h = 0; h < n_q_heads; ++h) {
-      float* q = q_.data() + h * head_dim;
+      float* q = q_buf() + h * head_dim;
       rms_norm(q, l.q_norm.data(), q, head_dim, hp.rms_eps);
     }
     for (int64_t h = 0; h < n_k_heads; ++h) {
@@ -46,7 +46,7 @@ void Context::attention_block(int32_t il, int32_t n) {
   for (int32_t t = 0; t < n; ++t) {
     const float* cs = cos_sin.data() + static_cast<size_t>(t) * hp.n_rot;
     for (int32_t h = 0; h < hp.n_head; ++h) {
-      rope_apply(q_.data() + (static_cast<size_t>(t) * hp.n_head + h) * head_dim, hp.n_rot, cs, hp.rope_style);
+      rope_apply(q_buf() + (static_cast<size_t>(t) * hp.n_head + h) * head_dim, hp.n_rot, cs, hp.rope_style);
     }
     for (int32_t h = 0; h < hp.n_head_kv; ++h) {
       rope_apply(k_.data() + (static_cast<size_t>(t) * hp.n_head_kv + h) * head_dim, hp.n_rot, cs, hp.rope_style);
@@ -58,7 +58,7 @@ void Context::attention_block(int32_t il, int32_t n) {
     std::copy_n(v_.data() + static_cast<size_t>(t) * n_kv, n_kv, kv_.v(il, block, row));
   }
   attention(il, n);
-  matmul(l.wo, attn_.data(), n, block_out_.data(), pool);
+  matmul(l.wo, attn_buf(), n, block_out_.data(), pool);
   for (int32_t t = 0; t < n; ++t) {
     float* out = block_out_.data() + t * n_embd;
     if (!l.post_attn_norm.empty()) rms_norm(out, l.post_attn_norm.data(), out, n_embd, hp.rms_eps);
@@ -161,8 +161,8 @@ void Context::attention(int32_t il, int32_t n) {
         const int32_t t = order[task.begin + j];
         const size_t head = static_cast<size_t>(t) * hp.n_head + static_cast<size_t>(task.kv_head * group + task.head0);
         const size_t off = head * static_cast<size_t>(head_dim);
-        tile.q[j] = q_.data() + off;
-        tile.out[j] = attn_.data() + off;
+        tile.q[j] = q_buf() + off;
+        tile.out[j] = attn_buf() + off;
         tile.first[j] = first_key(t);
         tile.n_keys[j] = pos_[static_cast<size_t>(t)] + 1 - tile.first[j];
       }

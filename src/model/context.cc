@@ -72,13 +72,15 @@ Status Context::allocate() {
     for (RopeTable& r : rope_) r.cos_sin.resize(b * sz(hp.n_rot));
     x_.resize(b * sz(hp.n_embd));
     xn_.resize(b * sz(std::max(hp.n_embd, hp.n_embd_q())));
-    q_.resize(b * sz(hp.n_embd_q()));
     k_.resize(b * sz(hp.n_embd_kv()));
     v_.resize(b * sz(hp.n_embd_kv()));
-    attn_.resize(b * sz(hp.n_embd_q()));
     block_out_.resize(b * sz(hp.n_embd));
-    gate_.resize(b * n_ff_max);
-    up_.resize(b * n_ff_max);
+    const double per_token = 2.0 * static_cast<double>(n_ff_max) * sizeof(float);
+    const double budget = kFfnScratchShare * static_cast<double>(model_.gguf().file_size());
+    ffn_chunk_ = static_cast<int32_t>(std::min<double>(std::max<double>(budget / per_token, kFfnMinChunk), n_batch_));
+    const size_t ffn_rows = static_cast<size_t>(ffn_chunk_);
+    gate_.resize(std::max(ffn_rows * n_ff_max, b * sz(hp.n_embd_q())));  // also the queries
+    up_.resize(gate_.size());                                            // also attention's output
     if (hp.n_expert > 0) {
       router_.resize(b * sz(hp.n_expert));
       chosen_.resize(b * sz(hp.n_expert_used));

@@ -47,6 +47,14 @@ struct BatchInput {
 
 class Context {
  public:
+  // The FFN's gate/up scratch grows with the tokens it runs at once; it may take about
+  // kFfnScratchShare of the weights' bytes, so small models run long prompt batches
+  // through the FFN in chunks (never under kFfnMinChunk tokens: the GEMMs need them to
+  // run at full speed) and bigger ones do not chunk at all. Rows never depend on it.
+  static constexpr double kFfnScratchShare = 0.015;
+  static constexpr int32_t kFfnMinChunk = 128;
+  int32_t ffn_chunk_tokens() const { return ffn_chunk_; }
+
   static Result<std::unique_ptr<Context>> create(const Model& model, const ContextParams& params);
 
   // Evaluates tokens at positions n_past() .. n_past() + n - 1 and appends them to the
@@ -92,7 +100,8 @@ class Context {
   void attention(int32_t il, int32_t n);
   // ffn_block.cc: x += post_norm(ffn(norm(x))), dense or mixture of experts.
   void ffn_block(int32_t il, int32_t n);
-  // out[t] = down(act(gate · in[t]) * (up · in[t])) for t < n, through gate_/up_.
+  // out[t] = down(act(gate · in[t]) * (up · in[t])) for t < n, through gate_/up_, at
+  // most ffn_chunk_tokens() tokens at a time.
   void gated_ffn(const WeightMatrix& gate, const WeightMatrix& up, const WeightMatrix& down, FfnActivation act,
                  const float* in, int32_t n, float* out);
   // moe.cc: out = the mixture of experts (and shared expert) of xn_.
@@ -103,6 +112,7 @@ class Context {
   KvCache kv_;
   int32_t n_ctx_;
   int32_t n_batch_;
+  int32_t ffn_chunk_ = 0;  // tokens per FFN pass, <= n_batch_
   std::unique_ptr<ThreadPool> pool_;
   int32_t n_past_ = 0;
   std::vector<int32_t> own_blocks_;  // eval()'s block table: 0, 1, 2, ...
@@ -118,9 +128,15 @@ class Context {
   // Scratch, sized for n_batch tokens: [n_batch][width].
   std::vector<float> x_;        // residual stream [n_embd]
   std::vector<float> xn_;       // normed input of a block [max(n_embd, n_embd_q)]
-  std::vector<float> q_, k_, v_, attn_;
+  std::vector<float> k_, v_;    // [n_embd_kv]
   std::vector<float> block_out_;  // output of a block before the residual add [n_embd]
-  std::vector<float> gate_, up_;  // [max(n_ff, n_ff_exp, n_ff_shexp)]
+  // The FFN's scratch, [ffn_chunk_][max(n_ff, n_ff_exp, n_ff_shexp)]
+  // (the FFN runs in token chunks), which the attention block's queries and outputs
+  // ([n_batch][n_embd_q]) borrow: the two blocks never run at once, and a prompt batch's
+  // peak memory stays near one of them, not both.
+  std::vector<float> gate_, up_;
+  float* q_buf() { return gate_.data(); }
+  float* attn_buf() { return up_.data(); }
   // Mixture of experts.
   std::vector<float> router_;       // [n_batch][n_expert]
   std::vector<int32_t> chosen_;     // [n_batch][n_expert_used] expert ids

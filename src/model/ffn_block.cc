@@ -1,5 +1,7 @@
 // The FFN block: norm, gated FFN (SiLU or GELU-tanh) or mixture of experts, optional
 // post-norm, residual add.
+#include <algorithm>
+
 #include "kernels/ops.h"
 #include "kernels/ops_arch_ref.h"
 #include "model/context.h"
@@ -30,14 +32,18 @@ void Context::gated_ffn(const WeightMatrix& gate, const WeightMatrix& up, const 
                         FfnActivation act, const float* in, int32_t n, float* out) {
   ThreadPool& pool = *pool_;
   const int64_t n_ff = gate.n_rows;
-  matmul(gate, in, n, gate_.data(), pool);
-  matmul(up, in, n, up_.data(), pool);
-  if (act == FfnActivation::kGeluTanh) {
-    geglu_tanh_ref(gate_.data(), up_.data(), gate_.data(), n * n_ff);
-  } else {
-    swiglu(gate_.data(), up_.data(), gate_.data(), n * n_ff);
+  for (int32_t t0 = 0; t0 < n; t0 += ffn_chunk_) {
+    const int32_t nc = std::min(ffn_chunk_, n - t0);
+    const float* x = in + static_cast<int64_t>(t0) * gate.n_cols;
+    matmul(gate, x, nc, gate_.data(), pool);
+    matmul(up, x, nc, up_.data(), pool);
+    if (act == FfnActivation::kGeluTanh) {
+      geglu_tanh_ref(gate_.data(), up_.data(), gate_.data(), nc * n_ff);
+    } else {
+      swiglu(gate_.data(), up_.data(), gate_.data(), nc * n_ff);
+    }
+    matmul(down, gate_.data(), nc, out + static_cast<int64_t>(t0) * down.n_rows, pool);
   }
-  matmul(down, gate_.data(), n, out, pool);
 }
 
 }  // namespace herd

@@ -34,12 +34,12 @@ class BatchEvalTest : public ::testing::TestWithParam<std::string> {
     model_ = std::move(m).value();
   }
 
-  std::unique_ptr<Context> make(int32_t n_batch, int n_threads) {
+  std::unique_ptr<Context> make(int32_t n_batch, int n_threads, int32_t kv_blocks = 48, int32_t n_ctx = 64) {
     ContextParams p;
-    p.n_ctx = 64;
+    p.n_ctx = n_ctx;  // also caps the batch
     p.n_batch = n_batch;
     p.n_threads = n_threads;
-    p.kv_blocks = 48;
+    p.kv_blocks = kv_blocks;
     p.kv_block_size = kBlock;
     Result<std::unique_ptr<Context>> ctx = Context::create(*model_, p);
     EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
@@ -121,6 +121,28 @@ TEST_P(BatchEvalTest, ASequenceAloneEqualsTheSameAmongOthers) {
     stepped.insert(stepped.end(), step[1].begin(), step[1].end());
   }
   EXPECT_TRUE(same_bits(stepped, want)) << "a decoded token by token";
+}
+
+// A batch longer than the FFN's token chunk (Context::ffn_chunk_tokens(), the minimum
+// for these tiny models): chunk boundaries fall inside sequences, which must not notice.
+TEST_P(BatchEvalTest, ABatchLongerThanTheFfnChunkEqualsEachSequenceAlone) {
+  constexpr int32_t kSeqs = 6, kLen = 50, kBlocks = (kLen + kBlock - 1) / kBlock;
+  std::vector<Seq> seqs;
+  for (int32_t s = 0; s < kSeqs; ++s) {
+    Seq q{prompt(kLen, 10 + s), {}};
+    for (int32_t b = 0; b < kBlocks; ++b) q.table.push_back(s * kBlocks + b);
+    seqs.push_back(std::move(q));
+  }
+  std::unique_ptr<Context> together = make(512, 2, kSeqs * kBlocks, 512);
+  ASSERT_LT(together->ffn_chunk_tokens(), kSeqs * kLen);
+  const auto got = run(*together, seqs, std::vector<int32_t>(kSeqs, 0), std::vector<int32_t>(kSeqs, kLen));
+  for (int32_t s = 0; s < kSeqs; ++s) {
+    std::unique_ptr<Context> alone = make(512, 1, kBlocks);
+    Seq own{seqs[static_cast<size_t>(s)].tokens, {}};
+    for (int32_t b = 0; b < kBlocks; ++b) own.table.push_back(b);
+    const auto want = run(*alone, {own}, {0}, {kLen});
+    EXPECT_TRUE(same_bits(got[static_cast<size_t>(s)], want[0])) << "sequence " << s;
+  }
 }
 
 TEST_P(BatchEvalTest, SharedPrefixBlocksGiveTheSameLogits) {

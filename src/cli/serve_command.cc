@@ -5,6 +5,7 @@
 // stops at once. Each request gets one access-log line on stderr.
 #include <CLI/CLI.hpp>
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -142,6 +143,20 @@ int run(const ServeOptions& o) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&set, sig);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts: they inherit it
   std::signal(SIGPIPE, SIG_IGN);              // a client that hangs up must not kill us
+  // Each connection holds a descriptor: allow as many as the hard limit does.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+
+  // A file that is not a GGUF at all fails here, before the server listens.
+  try {
+    Result<std::unique_ptr<GgufFile>> file = GgufFile::open(o.model);
+    if (!file.ok()) return fail(file.status());
+  } catch (const std::exception& e) {
+    return fail("reading " + o.model + ": " + e.what());
+  }
 
   server::HttpServerParams params;
   params.host = o.host;
@@ -183,7 +198,8 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("-m,--model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--alias", o->alias, "Model id clients use (default: the file name without .gguf)");
   cmd->add_option("--host", o->host, "Address to listen on (loopback by default)")->capture_default_str();
-  cmd->add_option("--port", o->port, "Port to listen on")->capture_default_str()->check(CLI::Range(1, 65535));
+  cmd->add_option("--port", o->port, "Port to listen on (0: any free port)")
+      ->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--parallel", o->n_parallel, "Sequences decoded at once")
       ->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's, at most 4096)")

@@ -1,5 +1,7 @@
 #include "http/response_writer.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "http/connection.h"
@@ -21,13 +23,15 @@ void to_hex(size_t n, std::string* out) {
 }  // namespace
 
 ResponseWriter::ResponseWriter(std::shared_ptr<Connection> connection, const Request& request, Headers extra_headers,
-                               const std::atomic<bool>* closing, std::chrono::milliseconds write_stall)
+                               const std::atomic<bool>* closing, std::chrono::milliseconds write_stall,
+                               std::chrono::milliseconds idle_timeout)
     : conn_(std::move(connection)),
       request_(request),
       extra_(std::move(extra_headers)),
       closing_(closing),
       close_after_(!request.keep_alive),
-      stall_(write_stall) {}
+      stall_(write_stall),
+      idle_(idle_timeout) {}
 
 Headers ResponseWriter::head_headers(Headers headers) {
   if (closing_ != nullptr && closing_->load()) close_after_ = true;
@@ -35,8 +39,9 @@ Headers ResponseWriter::head_headers(Headers headers) {
   if (!request_.id.empty()) headers.emplace_back("x-request-id", request_.id);
   if (close_after_) {
     headers.emplace_back("Connection", "close");
-  } else if (request_.minor_version == 0) {
-    headers.emplace_back("Connection", "keep-alive");
+  } else {
+    // Clients that know how long an idle connection lives stop reusing it in time.
+    headers.emplace_back("Keep-Alive", "timeout=" + std::to_string(std::max<int64_t>(1, idle_.count() / 1000)));
   }
   return headers;
 }

@@ -29,7 +29,8 @@ struct AccessNote {
 class ResponseWriter {
  public:
   ResponseWriter(std::shared_ptr<Connection> connection, const Request& request, Headers extra_headers,
-                 const std::atomic<bool>* closing, std::chrono::milliseconds write_stall);
+                 const std::atomic<bool>* closing, std::chrono::milliseconds write_stall,
+                 std::chrono::milliseconds idle_timeout);
 
   // The whole response. False when the client is gone (the connection then closes).
   bool send(Response response);
@@ -62,6 +63,7 @@ class ResponseWriter {
   const std::atomic<bool>* closing_;
   bool close_after_;
   std::chrono::milliseconds stall_;
+  std::chrono::milliseconds idle_;
   bool started_ = false;
   bool finished_ = false;
   bool chunked_ = false;

@@ -309,7 +309,7 @@ void Server::run_handler(const std::shared_ptr<Connection>& c, const Request& re
   const Clock::time_point start = Clock::now();
   Headers extra;
   if (params_.extra_headers) params_.extra_headers(request, &extra);
-  ResponseWriter writer(c, request, std::move(extra), &draining_, params_.write_timeout);
+  ResponseWriter writer(c, request, std::move(extra), &draining_, params_.write_timeout, params_.idle_timeout);
   std::string failure;
   try {
     handler(request, writer);

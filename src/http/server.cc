@@ -273,15 +273,16 @@ void Server::dispatch(const std::shared_ptr<Connection>& c, Request request) {
   c->phase = Connection::Phase::kDispatched;
   ++dispatched_;
   auto shared = std::make_shared<Request>(std::move(request));
-  if (lane == Lane::kHeavy && heavy_->try_submit([this, c, shared, handler] { run_handler(c, *shared, *handler); })) {
-    return;
-  }
+  auto heavy_job = [this, c, shared, handler] { run_handler(c, *shared, *handler, Lane::kHeavy); };
+  if (lane == Lane::kHeavy && heavy_->try_submit(std::move(heavy_job))) return;
   Handler busy;
   if (lane == Lane::kHeavy) {
-    busy = [this](const Request&, ResponseWriter& w) { w.send(params_.error_response(params_.busy_status, "the server is busy")); };
+    busy = [this](const Request&, ResponseWriter& w) {
+      w.send(params_.error_response(params_.busy_status, "the server is busy"));
+    };
   }
   if (!cheap_->try_submit([this, c, shared, handler, busy = std::move(busy)] {
-        run_handler(c, *shared, busy ? busy : *handler);
+        run_handler(c, *shared, busy ? busy : *handler, Lane::kCheap);
       })) {
     --dispatched_;
     close_connection(c->fd);
@@ -299,17 +300,22 @@ void Server::dispatch_error(const std::shared_ptr<Connection>& c, int status, st
   Handler answer = [this, status, message = std::move(message)](const Request&, ResponseWriter& w) {
     w.send(params_.error_response(status, message));
   };
-  if (!cheap_->try_submit([this, c, shared, answer = std::move(answer)] { run_handler(c, *shared, answer); })) {
+  if (!cheap_->try_submit([this, c, shared, answer = std::move(answer)] {
+        run_handler(c, *shared, answer, Lane::kCheap);
+      })) {
     --dispatched_;
     close_connection(c->fd);
   }
 }
 
-void Server::run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler) {
+void Server::run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
+                         Lane lane) {
   const Clock::time_point start = Clock::now();
   Headers extra;
   if (params_.extra_headers) params_.extra_headers(request, &extra);
-  ResponseWriter writer(c, request, std::move(extra), &draining_, params_.write_timeout, params_.idle_timeout);
+  ResponseWriter writer(c, request, std::move(extra), &draining_,
+                        lane == Lane::kCheap ? params_.cheap_write_timeout : params_.write_timeout,
+                        params_.idle_timeout);
   std::string failure;
   try {
     handler(request, writer);

@@ -55,6 +55,9 @@ struct ServerParams {
   std::chrono::milliseconds body_timeout{30000};    // end of the headers to the end of the body
   std::chrono::milliseconds idle_timeout{5000};     // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30000};   // a write that cannot progress this long fails
+  // The same on the cheap lane, whose few threads must not wait long on one client
+  // that does not read (e.g. one that pipelines many requests and reads none).
+  std::chrono::milliseconds cheap_write_timeout{2000};
   size_t cheap_threads = 2;
   size_t heavy_threads = 64;  // heavy requests handled at once; more get busy_status
   int busy_status = 503;
@@ -115,7 +118,8 @@ class Server {
   void advance(const std::shared_ptr<Connection>& c);
   void dispatch(const std::shared_ptr<Connection>& c, Request request);
   void dispatch_error(const std::shared_ptr<Connection>& c, int status, std::string message);
-  void run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler);
+  void run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
+                   Lane lane);
   void give_back(std::shared_ptr<Connection> c, bool keep);
   void take_back_returned();
   void sweep_deadlines();

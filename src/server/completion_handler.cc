@@ -112,7 +112,9 @@ void answer_stream(ServerState& s, const http::Request& req, http::ResponseWrite
 void handle_completion(ServerState& state, Endpoint endpoint, const http::Request& req, http::ResponseWriter& w) {
   InFlight in_flight(&state);
   const int retry = state.params.retry_after_s;
-  if (state.draining.load()) return send_error(state, req, w, api_error(unavailable("the server is shutting down"), "", retry));
+  if (state.draining.load()) {
+    return send_error(state, req, w, api_error(unavailable("the server is shutting down"), "", retry));
+  }
   if (!state.ready.load(std::memory_order_acquire)) {
     return send_error(state, req, w, api_error(unavailable("the model is still loading"), "", retry));
   }

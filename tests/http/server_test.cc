@@ -64,6 +64,11 @@ class ServerTest : public ::testing::Test {
       r.body = "released";
       w.send(r);
     });
+    server_->route("GET", "/big", Lane::kCheap, [](const Request&, ResponseWriter& w) {
+      Response r;
+      r.body.assign(16u << 20, 'x');
+      w.send(r);
+    });
     server_->route("GET", "/stream", Lane::kHeavy, [](const Request&, ResponseWriter& w) {
       w.start_stream(200, {{"Content-Type", "text/plain"}});
       w.write("ab");
@@ -184,6 +189,19 @@ TEST_F(ServerTest, HealthAnswersWhileIdleClientsAndBusyWorkersHoldEverything) {
   RawClient third(port_);
   ASSERT_TRUE(third.send(kHold));
   EXPECT_EQ(status_of(third.read_response()), 503);
+}
+
+TEST_F(ServerTest, AClientThatDoesNotReadCannotHoldTheCheapLane) {
+  ServerParams p;
+  p.cheap_threads = 1;
+  p.cheap_write_timeout = 200ms;
+  p.write_timeout = 600s;  // only the cheap lane's own limit can free the thread
+  start(p);
+  RawClient hog(port_);
+  ASSERT_TRUE(hog.send(get("/big")));  // 16 MiB it never reads
+  RawClient health(port_);
+  ASSERT_TRUE(health.send(get("/health")));
+  EXPECT_EQ(status_of(health.read_response()), 200);
 }
 
 TEST_F(ServerTest, OverLimitContentLengthIsRefusedBeforeAnyBody) {

@@ -322,5 +322,29 @@ TEST_F(ServerTest, DrainWithOnlyIdleConnectionsEndsServe) {
   for (auto& c : idle) EXPECT_TRUE(c->read_to_close());
 }
 
+// Before the loop runs nothing accepts: only the kernel's backlog takes the burst
+// (with a backlog of 5, the connects past it would hang on SYN retransmits).
+TEST(ServerBacklogTest, ABurstOfConnectsIsQueuedByTheKernel) {
+  ServerParams p;
+  p.host = "127.0.0.1";
+  p.port = 0;
+  Server server(p);
+  Result<int> port = server.bind();
+  ASSERT_TRUE(port.ok());
+  std::vector<int> fds;
+  for (int i = 0; i < 100; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const timeval guard{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &guard, sizeof guard);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(*port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fds.push_back(fd);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << "connect " << i;
+  }
+  for (int fd : fds) close(fd);
+}
+
 }  // namespace
 }  // namespace herd::http

@@ -182,7 +182,7 @@ void Server::loop() {
         uint64_t v;
         (void)!read(wake_fd_, &v, sizeof v);
         take_back_returned();
-      } else if (auto it = conns_.find(fd); it != conns_.end()) {
+      } else if (auto it = conns_.find(fd); it != conns_.end() && it->second->phase != Connection::Phase::kDispatched) {
         std::shared_ptr<Connection> c = it->second;
         on_readable(c);
       }

@@ -7,6 +7,7 @@
 #                       (models/vocab/*.inp), each behind a byte picking vocab and flags
 #   fuzz_bpe_split      corpus/tokenizer/*.txt and the llama-bpe and qwen2 test inputs
 #   fuzz_chat_template  the shared chat templates (reference/chat-templates/templates)
+#   fuzz_http_request   three hand-written requests (pipelined, chunked, HTTP/1.0)
 #
 # usage: run_fuzz.sh FUZZER WORK_DIR SECONDS [extra libFuzzer flags...]
 #   HERD_SHARED_DIR  the shared test files (default: ../shared next to the repository)
@@ -71,6 +72,14 @@ case $(basename "$fuzzer") in
       if [[ -f "$t" ]]; then cp "$t" "$corpus/"; fi
     done
     dict=(-dict="$here/jinja.dict")
+    ;;
+  fuzz_http_request*)
+    # Byte 0: the size of the pieces the rest is fed in.
+    printf '\x07GET /health HTTP/1.1\r\nHost: a\r\n\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' \
+      > "$corpus/pipelined"
+    printf '\x03POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: v\r\n\r\n' \
+      > "$corpus/chunked"
+    printf '\x40GET / HTTP/1.0\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n' > "$corpus/http10"
     ;;
   *)
     echo "$0: no seeds known for $(basename "$fuzzer"); fuzzing from WORK_DIR/corpus as it is" >&2

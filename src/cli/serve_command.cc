@@ -1,10 +1,13 @@
 // herd serve: the OpenAI-compatible HTTP server over one model. It listens first (so
 // /health answers "loading" while the model loads), then hands requests to the engine.
-// SIGTERM or Ctrl-C drains: /health goes 503, new requests are refused, requests in
-// flight finish, then it exits; a second signal stops at once.
+// SIGTERM, SIGHUP, SIGQUIT or Ctrl-C drains: /health goes 503, new requests are refused,
+// idle connections close, requests in flight finish, then it exits; a second signal
+// stops at once. Each request gets one access-log line on stderr.
 #include <CLI/CLI.hpp>
 #include <pthread.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -17,6 +20,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "gguf/gguf_file.h"
+#include "http/socket.h"
 #include "model/model.h"
 #include "runtime/engine.h"
 #include "server/http_server.h"
@@ -36,10 +40,14 @@ struct ServeOptions {
   int n_threads = 0;
   int32_t max_queue = 64;
   size_t max_body_bytes = 8u << 20;
+  size_t max_connections = 2048;
+  std::string cors_origin;
+  bool no_access_log = false;
 };
 
-// Waits for SIGINT/SIGTERM (blocked in every thread, so only this one sees them): the
-// first starts a drain, the second stops the server at once.
+// Waits for the signals blocked in every thread (so only this one sees them). SIGINT,
+// SIGTERM, SIGHUP and SIGQUIT: the first starts a drain, the second stops the server at
+// once. SIGUSR1 and SIGUSR2 are ignored (and say so) rather than killing the process.
 class SignalWatcher {
  public:
   SignalWatcher(server::HttpServer* server, const sigset_t& set) : server_(server), set_(set) {
@@ -50,14 +58,16 @@ class SignalWatcher {
     thread_.join();
     if (drainer_.joinable()) drainer_.join();
   }
-  bool signalled() const { return signalled_.load(); }
 
  private:
   void loop() {
     const timespec tick{0, 200'000'000};
     while (!quit_.load()) {
-      if (sigtimedwait(&set_, nullptr, &tick) < 0) continue;
-      if (!signalled_.exchange(true)) {
+      const int sig = sigtimedwait(&set_, nullptr, &tick);
+      if (sig < 0) continue;
+      if (sig == SIGUSR1 || sig == SIGUSR2) {
+        std::fprintf(stderr, "herd serve: ignoring %s\n", sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+      } else if (!signalled_.exchange(true)) {
         std::fprintf(stderr, "herd serve: draining (finishing requests in flight; signal again to stop now)\n");
         drainer_ = std::thread([this] { server_->drain(); });
       } else {
@@ -75,73 +85,109 @@ class SignalWatcher {
   std::thread drainer_;
 };
 
+// Stops the server and joins the thread serving it, however the scope is left.
+struct ServingThread {
+  ServingThread(server::HttpServer* http, Status* result) : http_(http) {
+    thread_ = std::thread([http, result] { *result = http->serve(); });
+  }
+  ~ServingThread() {
+    http_->stop();
+    join();
+  }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  server::HttpServer* http_;
+  std::thread thread_;
+};
+
+// Loads the model, starts the engine and hands both to the server. Whatever throws
+// (a bad file, memory) becomes an error here, never a terminate.
+Status start_serving(const ServeOptions& o, const server::HttpServerParams& params, server::HttpServer& http,
+                     std::optional<LoadedModel>* loaded, std::unique_ptr<GenerationService>* engine) {
+  try {
+    Result<LoadedModel> model = load_model_and_tokenizer(o.model);
+    if (!model.ok()) return model.status();
+    loaded->emplace(std::move(model).value());
+    EngineParams ep;
+    ep.n_parallel = o.n_parallel;
+    ep.n_ctx = o.n_ctx;
+    ep.n_threads = o.n_threads;
+    ep.max_queue = o.max_queue;
+    ep.max_n = params.limits.max_n;
+    ep.max_top_logprobs = params.limits.max_top_logprobs;
+    Result<std::unique_ptr<Engine>> created = Engine::create(*(*loaded)->model, *(*loaded)->tokenizer, ep);
+    if (!created.ok()) return created.status().with_context("starting the engine");
+    *engine = std::move(created).value();
+    Result<std::string_view> tmpl = (*loaded)->model->gguf().get_string("tokenizer.chat_template");
+    if (!tmpl.ok()) std::fprintf(stderr, "herd serve: the model has no chat template; using ChatML\n");
+    const std::string id = o.alias.empty() ? server::model_id_from_path(o.model) : o.alias;
+    Result<server::ServedModel> served = server::make_served_model(
+        id, *(*loaded)->tokenizer, tmpl.ok() ? std::optional<std::string>(std::string(*tmpl)) : std::nullopt);
+    if (!served.ok()) return served.status();
+    if (!o.alias.empty()) served->names.push_back(server::model_id_from_path(o.model));
+    http.set_ready(std::move(served).value(), engine->get());
+    std::fprintf(stderr, "herd serve: ready (model \"%s\", context %d, %d in parallel)\n", id.c_str(),
+                 (*engine)->n_ctx(), o.n_parallel);
+    return Status();
+  } catch (const std::exception& e) {
+    return internal_error(std::string("loading ") + o.model + ": " + e.what());
+  } catch (...) {
+    return internal_error("loading " + o.model + ": unknown exception");
+  }
+}
+
 int run(const ServeOptions& o) {
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&set, sig);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts: they inherit it
   std::signal(SIGPIPE, SIG_IGN);              // a client that hangs up must not kill us
+  // Each connection holds a descriptor: allow as many as the hard limit does.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+
+  // A file that is not a GGUF at all fails here, before the server listens.
+  try {
+    Result<std::unique_ptr<GgufFile>> file = GgufFile::open(o.model);
+    if (!file.ok()) return fail(file.status());
+  } catch (const std::exception& e) {
+    return fail("reading " + o.model + ": " + e.what());
+  }
 
   server::HttpServerParams params;
   params.host = o.host;
   params.port = o.port;
   params.max_body_bytes = o.max_body_bytes;
-  params.n_http_threads = o.n_parallel + o.max_queue + 8;  // every admitted request holds one
+  params.max_connections = o.max_connections;
+  params.cors_origin = o.cors_origin;
+  params.access_log = !o.no_access_log;
+  params.n_http_threads = std::min(o.n_parallel + o.max_queue + 8, 4096);  // every admitted request holds one
   server::HttpServer http(params);
   Result<int> port = http.bind();
   if (!port.ok()) return fail(port.status());
-  Status serve_status;
-  std::thread serving([&] { serve_status = http.serve(); });
-  std::fprintf(stderr, "herd serve: listening on http://%s:%d (loading %s)\n", o.host.c_str(), *port,
-               o.model.c_str());
+  std::fprintf(stderr, "herd serve: listening on http://%s:%d (loading %s)\n", http::host_for_url(o.host).c_str(),
+               *port, o.model.c_str());
 
-  int exit_code = 0;
+  std::optional<LoadedModel> loaded;
+  std::unique_ptr<GenerationService> engine;
+  Status serve_status;
+  Status started;
   {
-    std::optional<SignalWatcher> watcher(std::in_place, &http, set);
-    Result<LoadedModel> loaded = load_model_and_tokenizer(o.model);
-    std::unique_ptr<GenerationService> engine;
-    if (!loaded.ok()) {
-      exit_code = fail(loaded.status());
-    } else {
-      EngineParams ep;
-      ep.n_parallel = o.n_parallel;
-      ep.n_ctx = o.n_ctx;
-      ep.n_threads = o.n_threads;
-      ep.max_queue = o.max_queue;
-      ep.max_n = params.limits.max_n;
-      ep.max_top_logprobs = params.limits.max_top_logprobs;
-      Result<std::unique_ptr<Engine>> created = Engine::create(*loaded->model, *loaded->tokenizer, ep);
-      if (!created.ok()) {
-        exit_code = fail(created.status().with_context("starting the engine"));
-      } else {
-        engine = std::move(created).value();
-      }
-    }
-    if (exit_code == 0) {
-      Result<std::string_view> tmpl = loaded->model->gguf().get_string("tokenizer.chat_template");
-      if (!tmpl.ok()) std::fprintf(stderr, "herd serve: the model has no chat template; using ChatML\n");
-      Result<server::ServedModel> served = server::make_served_model(
-          o.alias.empty() ? server::model_id_from_path(o.model) : o.alias, *loaded->tokenizer,
-          tmpl.ok() ? std::optional<std::string>(std::string(*tmpl)) : std::nullopt);
-      if (!served.ok()) {
-        exit_code = fail(served.status());
-      } else {
-        if (!o.alias.empty()) served->names.push_back(server::model_id_from_path(o.model));
-        http.set_ready(std::move(served).value(), engine.get());
-        std::fprintf(stderr, "herd serve: ready (model \"%s\", context %d, %d in parallel)\n",
-                     o.alias.empty() ? server::model_id_from_path(o.model).c_str() : o.alias.c_str(),
-                     engine->n_ctx(), o.n_parallel);
-      }
-    }
-    if (exit_code != 0) http.stop();
-    serving.join();  // until a drain (or a second signal) stops the server
-    // The watcher (and a drain it started) must end before the engine and model go.
-    watcher.reset();
-    if (exit_code == 0 && !serve_status.ok()) exit_code = fail(serve_status);
+    // Destroyed in reverse: the server stops and its thread ends before the watcher,
+    // and both before the engine and the model they use.
+    SignalWatcher watcher(&http, set);
+    ServingThread serving(&http, &serve_status);
+    started = start_serving(o, params, http, &loaded, &engine);
+    if (started.ok()) serving.join();  // until a drain (or a second signal) stops the server
   }
-  if (exit_code == 0) std::fprintf(stderr, "herd serve: stopped\n");
-  return exit_code;
+  if (!started.ok()) return fail(started);
+  if (!serve_status.ok()) return fail(serve_status);
+  std::fprintf(stderr, "herd serve: stopped\n");
+  return 0;
 }
 
 }  // namespace
@@ -152,16 +198,22 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("-m,--model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--alias", o->alias, "Model id clients use (default: the file name without .gguf)");
   cmd->add_option("--host", o->host, "Address to listen on (loopback by default)")->capture_default_str();
-  cmd->add_option("--port", o->port, "Port to listen on")->capture_default_str()->check(CLI::Range(1, 65535));
+  cmd->add_option("--port", o->port, "Port to listen on (0: any free port)")
+      ->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--parallel", o->n_parallel, "Sequences decoded at once")
       ->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's, at most 4096)")
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--max-queue", o->max_queue, "Requests waiting before new ones get 429")
-      ->capture_default_str()->check(CLI::Range(0, 1 << 16));
+      ->capture_default_str()->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--max-body", o->max_body_bytes, "Largest request body in bytes (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  cmd->add_option("--max-connections", o->max_connections, "Open connections before new ones get 503")
+      ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  cmd->add_option("--cors-origin", o->cors_origin,
+                  "Allow browser pages from this origin (e.g. http://localhost:3000, or *) to call the API");
+  cmd->add_flag("--no-access-log", o->no_access_log, "No access-log line per request on stderr");
   return [o] { return run(*o); };
 }
 

@@ -1,4 +1,4 @@
-// The OpenAI-compatible HTTP server (cpp-httplib underneath):
+// The OpenAI-compatible HTTP server (herd's own http::Server underneath):
 //   POST /v1/chat/completions, POST /v1/completions   (JSON or SSE streams)
 //   GET  /v1/models, GET /v1/models/{id}
 //   GET  /health    200 when ready; 503 with Retry-After while loading or draining
@@ -6,21 +6,24 @@
 //   POST /tokenize, POST /detokenize
 // It listens before the model is loaded (so /health can say "loading"); set_ready()
 // hands it the model and the engine. drain() is the SIGTERM path: /health goes 503, new
-// requests are refused, requests in flight finish, then the server stops.
+// requests are refused, idle connections close, requests in flight finish, then the
+// server stops. Every request gets an access-log line and an x-request-id.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "runtime/generation_service.h"
 #include "server/openai_request.h"
 #include "server/served_model.h"
 
-namespace httplib {
+namespace herd::http {
 class Server;
 }
 
@@ -32,10 +35,19 @@ struct HttpServerParams {
   size_t max_body_bytes = 8u << 20;  // larger bodies get 413
   RequestLimits limits;
   int retry_after_s = 1;           // Retry-After on 429 and 503
-  int n_http_threads = 32;         // connections served at once; each stream holds one
+  int n_http_threads = 32;         // completions and tokenizations handled at once; more get 429
+  size_t max_connections = 2048;   // open connections; more are answered 503 and closed
+  std::chrono::milliseconds header_timeout{10000};  // for a whole request head
+  std::chrono::milliseconds body_timeout{30000};    // for a whole request body
+  std::chrono::milliseconds idle_timeout{5000};     // keep-alive wait for the next request
+  std::string cors_origin;         // "" no CORS; "*" or one origin to allow
   // With no event for this long a stream sends an SSE comment, which is how a client
   // that went away is noticed while its request waits or prefills.
   std::chrono::milliseconds keep_alive_interval{1000};
+  // Where access-log lines and internal errors go (one line each, no newline); default
+  // stderr. access_log false keeps only the errors.
+  std::function<void(std::string_view)> log;
+  bool access_log = true;
 };
 
 struct ServerState;
@@ -48,7 +60,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds the listening socket; returns the port (useful with port 0). kIoError when
-  // the address is taken or invalid.
+  // the address is taken (also by another herd) or invalid.
   Result<int> bind();
   // Serves until stop() or the end of drain(); blocks. Call after bind().
   Status serve();
@@ -57,10 +69,10 @@ class HttpServer {
   // server's serving; `model.tokenizer` likewise.
   void set_ready(ServedModel model, GenerationService* service);
 
-  // Graceful shutdown, blocking: refuses new work (503), drains the engine, waits for
-  // every response in flight to be written, then stops serving.
+  // Graceful shutdown, blocking: refuses new work (503), closes idle connections, waits
+  // for every response in flight to be written, then stops serving.
   void drain();
-  // Stops at once; streams in flight are cut.
+  // Stops at once; streams in flight are cut (and their requests cancelled).
   void stop();
 
   bool ready() const;
@@ -70,9 +82,7 @@ class HttpServer {
   void install_routes();
 
   std::unique_ptr<ServerState> state_;
-  std::unique_ptr<httplib::Server> http_;
-  std::atomic<bool> serving_{false};         // inside serve()
-  std::atomic<bool> stop_requested_{false};
+  std::unique_ptr<http::Server> http_;
 };
 
 }  // namespace herd::server

@@ -134,7 +134,8 @@ void RequestTimer::on_delta(int32_t index, size_t n_tokens, Clock::time_point no
   std::optional<Clock::time_point>& last = last_[static_cast<size_t>(index)];
   if (!first_seen_) {
     first_seen_ = true;
-    metrics_->observe_ttft(std::chrono::duration<double>(now - start_).count());
+    ttft_s_ = std::chrono::duration<double>(now - start_).count();
+    metrics_->observe_ttft(ttft_s_);
   }
   if (!last) {
     // A choice's first token has no gap before it, and tokens that arrive with it have

@@ -73,11 +73,14 @@ class RequestTimer {
   RequestTimer(ServerMetrics* metrics, int32_t n_choices, Clock::time_point start = Clock::now());
   void on_delta(int32_t index, size_t n_tokens, Clock::time_point now = Clock::now());
   void on_end(Clock::time_point now = Clock::now());
+  // Seconds from the start to the first token; < 0 before it.
+  double ttft_s() const { return first_seen_ ? ttft_s_ : -1.0; }
 
  private:
   ServerMetrics* metrics_;
   Clock::time_point start_;
   bool first_seen_ = false;
+  double ttft_s_ = -1.0;
   std::vector<std::optional<Clock::time_point>> last_;  // per choice
 };
 

@@ -55,8 +55,15 @@ ApiError route_not_found_error(const std::string& method, const std::string& pat
   e.http_status = 404;
   e.type = "invalid_request_error";
   e.code = "unknown_url";
-  e.message = "unknown request URL: " + method + " " + path;
+  e.message = "unknown request URL: " + echo(method) + " " + echo(path);
   return e;
+}
+
+std::string echo(std::string_view value) {
+  if (value.size() <= kMaxEcho) return std::string(value);
+  size_t cut = kMaxEcho;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return std::string(value.substr(0, cut)) + "...";
 }
 
 nlohmann::ordered_json error_json(const ApiError& error) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -26,6 +27,11 @@ ApiError api_error(const Status& status, std::string param = {}, int retry_after
 // A few errors the HTTP layer makes itself.
 ApiError payload_too_large_error(size_t max_bytes);
 ApiError route_not_found_error(const std::string& method, const std::string& path);
+
+// A client's value as it may appear in an error message: at most kMaxEcho bytes (cut
+// on a UTF-8 boundary) and "..." after a cut, so an error never repeats a huge input.
+inline constexpr size_t kMaxEcho = 64;
+std::string echo(std::string_view value);
 
 nlohmann::ordered_json error_json(const ApiError& error);
 // error_json(...) as text, invalid UTF-8 replaced so it always serializes.

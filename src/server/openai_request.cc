@@ -6,6 +6,9 @@
 #include <random>
 #include <utility>
 
+#include "server/json_limits.h"
+#include "server/openai_errors.h"
+
 namespace herd::server {
 namespace {
 
@@ -96,7 +99,7 @@ Status Parser::parse_model(std::span<const std::string> model_names, OpenAiReque
   if (std::find(model_names.begin(), model_names.end(), out->model) == model_names.end()) {
     if (error_param_ != nullptr) *error_param_ = "model";
     std::string served = model_names.empty() ? std::string("none") : "'" + model_names.front() + "'";
-    return not_found("the model '" + out->model + "' does not exist (this server serves " + served + ")");
+    return not_found("the model '" + echo(out->model) + "' does not exist (this server serves " + served + ")");
   }
   return Status();
 }
@@ -116,7 +119,7 @@ Result<std::string> Parser::parse_content(const Json& content, const std::string
     auto type = p.find("type");
     if (type == p.end() || !type->is_string()) return fail(part + ".type", "'" + part + ".type' must be a string");
     if (*type != "text") {
-      return fail(part + ".type", "'" + part + ".type' is '" + type->get<std::string>() +
+      return fail(part + ".type", "'" + part + ".type' is '" + echo(type->get<std::string>()) +
                                       "'; only text parts are supported");
     }
     auto t = p.find("text");
@@ -145,7 +148,7 @@ Status Parser::parse_messages(OpenAiRequest* out) {
     msg.role = role->get<std::string>();
     if (msg.role == "developer") msg.role = "system";
     if (msg.role != "system" && msg.role != "user" && msg.role != "assistant") {
-      return fail(name + ".role", "'" + name + ".role' is '" + msg.role +
+      return fail(name + ".role", "'" + name + ".role' is '" + echo(msg.role) +
                                       "'; supported roles are system, user and assistant");
     }
     if (m.contains("tool_calls") && !m["tool_calls"].is_null()) {
@@ -364,9 +367,7 @@ Status Parser::parse(Endpoint endpoint, std::span<const std::string> model_names
 Result<OpenAiRequest> parse_openai_request(std::string_view body, Endpoint endpoint, const RequestLimits& limits,
                                            std::span<const std::string> model_names, std::string* error_param) {
   if (error_param != nullptr) error_param->clear();
-  Json json = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return invalid_argument("the request body is not valid JSON");
-  if (!json.is_object()) return invalid_argument("the request body must be a JSON object");
+  HERD_ASSIGN_OR_RETURN(Json json, parse_json_object<Json>(body));
   OpenAiRequest out;
   Parser parser(json, limits, error_param);
   HERD_RETURN_IF_ERROR(parser.parse(endpoint, model_names, &out));

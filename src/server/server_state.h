@@ -2,22 +2,19 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "http/response_writer.h"
 #include "runtime/generation_service.h"
+#include "server/browser_policy.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/openai_errors.h"
 #include "server/served_model.h"
-
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace herd::server {
 
@@ -25,6 +22,7 @@ struct ServerState {
   explicit ServerState(HttpServerParams p) : params(std::move(p)) {}
 
   const HttpServerParams params;
+  BrowserPolicy policy;
   ServerMetrics metrics;
 
   // Written once by set_ready before `ready` is published, read-only after.
@@ -33,17 +31,14 @@ struct ServerState {
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
 
-  // Completion requests being handled, streams included until their last byte.
-  std::mutex in_flight_mu;
-  std::condition_variable in_flight_cv;
-  int in_flight = 0;
+  void log(std::string_view line) const;
 };
 
-// Holds one unit of in-flight work; drain() waits for all of them to be released.
+// Counts one completion request in the in-flight gauge while it lives.
 class InFlight {
  public:
-  explicit InFlight(ServerState* state);
-  ~InFlight();
+  explicit InFlight(ServerState* state) : state_(state) { state_->metrics.add_in_flight(1); }
+  ~InFlight() { state_->metrics.add_in_flight(-1); }
   InFlight(const InFlight&) = delete;
   InFlight& operator=(const InFlight&) = delete;
 
@@ -51,10 +46,21 @@ class InFlight {
   ServerState* state_;
 };
 
-// POST /v1/chat/completions and /v1/completions, given the request body.
-void handle_completion(ServerState& state, Endpoint endpoint, const std::string& body, httplib::Response& res);
+// POST /v1/chat/completions and /v1/completions.
+void handle_completion(ServerState& state, Endpoint endpoint, const http::Request& request,
+                       http::ResponseWriter& writer);
+// POST /tokenize and /detokenize.
+void handle_tokenize(ServerState& state, const http::Request& request, http::ResponseWriter& writer);
+void handle_detokenize(ServerState& state, const http::Request& request, http::ResponseWriter& writer);
 
-// Writes an OpenAI error (and Retry-After when it has one) into `res`.
-void set_error(httplib::Response& res, const ApiError& error);
+// The error as a response: OpenAI's body, Retry-After when it has one.
+http::Response error_response(const ApiError& error);
+// What a client may see of an error: a server-side failure (500) is logged with the
+// request id and answered with a generic message that names only that id.
+ApiError public_error(const ServerState& state, const http::Request& request, ApiError error);
+// Sends public_error(error).
+void send_error(const ServerState& state, const http::Request& request, http::ResponseWriter& writer,
+                const ApiError& error);
+void send_json(http::ResponseWriter& writer, int status, const nlohmann::ordered_json& body);
 
 }  // namespace herd::server

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "http_fixture.h"
 #include "server_test_util.h"
 
 namespace herd::server {
@@ -21,59 +22,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::FakeService;
-
-const char* kChat = R"({"model": "test-model", "messages": [{"role": "user", "content": "hi"}]})";
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
-
-class HttpServerTest : public ::testing::Test {
- protected:
-  void start(std::unique_ptr<FakeService> service, HttpServerParams params = {}, bool ready = true) {
-    ASSERT_NE(testing::qwen2_tokenizer(), nullptr) << "needs " << HERD_SHARED_DIR << "/models/vocab";
-    params.host = "127.0.0.1";
-    params.port = 0;
-    params.keep_alive_interval = 50ms;
-    server_ = std::make_unique<HttpServer>(params);
-    Result<int> port = server_->bind();
-    ASSERT_TRUE(port.ok()) << port.status().message();
-    port_ = *port;
-    serving_ = std::thread([this] { serve_status_ = server_->serve(); });
-    service_ = std::move(service);
-    if (ready) server_->set_ready(testing::test_model(), service_.get());
-  }
-
-  void TearDown() override {
-    if (server_) server_->stop();
-    if (serving_.joinable()) serving_.join();
-    if (service_) service_->drain();
-  }
-
-  httplib::Client client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(10, 0);
-    return c;
-  }
-
-  httplib::Result post(const std::string& path, const std::string& body) {
-    return client().Post(path.c_str(), body, "application/json");
-  }
-
-  static json error_of(const httplib::Result& r) { return json::parse(r->body)["error"]; }
-
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<FakeService> service_;
-  std::thread serving_;
-  Status serve_status_;
-  int port_ = 0;
-};
+using testing::HttpServerTest;
+using testing::eventually;
+using testing::kChat;
 
 TEST_F(HttpServerTest, HealthAndModels) {
   start(std::make_unique<FakeService>());
@@ -312,7 +263,7 @@ int post_raw(int port, const std::string& path, const std::string& body) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const std::string request = "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+  const std::string request = "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
                               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {

@@ -1,0 +1,56 @@
+#include "server/json_limits.h"
+
+#include <string>
+
+namespace herd::server {
+
+Status check_json_shape(std::string_view text, const JsonLimits& limits) {
+  int depth = 0;
+  size_t values = 0, keys = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > limits.max_depth) {
+          return invalid_argument("the request body is nested deeper than " + std::to_string(limits.max_depth) +
+                                  " levels");
+        }
+        ++values;
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      case ',':
+        ++values;
+        break;
+      case ':':
+        if (++keys > limits.max_keys) {
+          return invalid_argument("the request body has more than " + std::to_string(limits.max_keys) +
+                                  " object keys");
+        }
+        break;
+      default:
+        break;
+    }
+    if (values > limits.max_values) {
+      return invalid_argument("the request body has more than " + std::to_string(limits.max_values) + " values");
+    }
+  }
+  return Status();
+}
+
+}  // namespace herd::server

@@ -1,0 +1,82 @@
+// POST /tokenize and /detokenize (llama.cpp's shapes). /tokenize reads special-token
+// markup in the content as plain text unless the client asks for parse_special.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "server/json_limits.h"
+#include "server/openai_response.h"
+#include "server/server_state.h"
+#include "tokenizer/tokenizer.h"
+
+namespace herd::server {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// The body as a JSON object once the model is loaded; else the error was sent.
+std::optional<Json> ready_body(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
+  if (!s.ready.load(std::memory_order_acquire)) {
+    send_error(s, req, w, api_error(unavailable("the model is still loading"), "", s.params.retry_after_s));
+    return std::nullopt;
+  }
+  Result<Json> body = parse_json_object<Json>(req.body);
+  if (!body.ok()) {
+    send_error(s, req, w, api_error(body.status()));
+    return std::nullopt;
+  }
+  return std::move(body).value();
+}
+
+}  // namespace
+
+void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
+  std::optional<Json> body = ready_body(s, req, w);
+  if (!body) return;
+  const Json& content = (*body)["content"];
+  if (!content.is_string()) {
+    return send_error(s, req, w, api_error(invalid_argument("'content' must be a string"), "content"));
+  }
+  bool flags[3] = {false, false, false};  // add_special, parse_special, with_pieces
+  const char* names[3] = {"add_special", "parse_special", "with_pieces"};
+  for (int i = 0; i < 3; ++i) {
+    auto it = body->find(names[i]);
+    if (it == body->end() || it->is_null()) continue;
+    if (!it->is_boolean()) {
+      return send_error(
+          s, req, w, api_error(invalid_argument(std::string("'") + names[i] + "' must be true or false"), names[i]));
+    }
+    flags[i] = it->get<bool>();
+  }
+  const Tokenizer& tok = *s.model->tokenizer;
+  const std::vector<int32_t> ids = tok.encode(content.get<std::string>(), flags[0], flags[1]);
+  Json tokens = Json::array();
+  for (int32_t id : ids) {
+    if (flags[2]) {
+      tokens.push_back({{"id", id}, {"piece", tok.token_to_piece(id, /*render_special=*/true)}});
+    } else {
+      tokens.push_back(id);
+    }
+  }
+  send_json(w, 200, {{"tokens", std::move(tokens)}});
+}
+
+void handle_detokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
+  std::optional<Json> body = ready_body(s, req, w);
+  if (!body) return;
+  const Json& tokens = (*body)["tokens"];
+  const Tokenizer& tok = *s.model->tokenizer;
+  const Status bad = invalid_argument("'tokens' must be a list of token ids in [0, " +
+                                      std::to_string(tok.vocab().n_tokens()) + ")");
+  if (!tokens.is_array()) return send_error(s, req, w, api_error(bad, "tokens"));
+  std::vector<int32_t> ids;
+  for (const Json& t : tokens) {
+    if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() >= tok.vocab().n_tokens()) {
+      return send_error(s, req, w, api_error(bad, "tokens"));
+    }
+    ids.push_back(static_cast<int32_t>(t.get<int64_t>()));
+  }
+  send_json(w, 200, {{"content", tok.decode(ids)}});
+}
+
+}  // namespace herd::server

@@ -1,0 +1,184 @@
+// `herd serve` as a process: start-up failures are one-line errors, the port is not
+// shared, and every signal either drains or is ignored, promptly even with idle
+// connections open. Waits are hang guards, never measurements.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../support/raw_http.h"
+#include "../support/shared_data.h"
+
+namespace herd {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A running `herd serve` with its stderr on a pipe.
+class ServeProcess {
+ public:
+  explicit ServeProcess(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], 2);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(HERD_BIN));
+      argv.push_back(const_cast<char*>("serve"));
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(HERD_BIN, argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    err_fd_ = fds[0];
+  }
+  ~ServeProcess() {
+    if (pid_ > 0 && exit_code_ < 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (err_fd_ >= 0) close(err_fd_);
+  }
+
+  // Reads stderr until `needle` appears (true) or the process closes it.
+  bool wait_for(const std::string& needle, std::chrono::milliseconds guard = 60s) {
+    const auto end = std::chrono::steady_clock::now() + guard;
+    while (err_.find(needle) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      pollfd p{err_fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = read(err_fd_, buf, sizeof buf);
+      if (n <= 0) return err_.find(needle) != std::string::npos;
+      err_.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  int port() const {
+    const size_t at = err_.find("listening on http://");
+    if (at == std::string::npos) return 0;
+    const size_t colon = err_.find("]:", at) != std::string::npos ? err_.find("]:", at) + 1 : err_.find(':', at + 20);
+    return std::stoi(err_.substr(colon + 1));
+  }
+
+  // The exit code (128 + signal when killed), or -1 when it did not end within the guard.
+  int wait_exit(std::chrono::milliseconds guard = 60s) {
+    const auto end = std::chrono::steady_clock::now() + guard;
+    while (std::chrono::steady_clock::now() < end) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        wait_for("\x01", 1s);  // collect the rest of stderr
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_code_;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+
+  void signal(int sig) { kill(pid_, sig); }
+  const std::string& err() const { return err_; }
+  bool started() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::string err_;
+  int exit_code_ = -1;
+};
+
+std::string stories() { return (testing::shared_dir() / "models" / "stories260K.gguf").string(); }
+
+TEST(ServeCommandTest, ABadModelFileIsAOneLineError) {
+  const fs::path junk = fs::temp_directory_path() / ("herd_serve_junk_" + std::to_string(getpid()) + ".gguf");
+  std::ofstream(junk) << "this is not a gguf file at all";
+  ServeProcess p({"-m", junk.string(), "--port", "0"});
+  const int code = p.wait_exit();
+  fs::remove(junk);
+  EXPECT_GT(code, 0);
+  EXPECT_LT(code, 128) << "killed by a signal: " << p.err();
+  EXPECT_EQ(p.err().rfind("herd: error: ", 0), 0u) << p.err();
+  EXPECT_EQ(std::count(p.err().begin(), p.err().end(), '\n'), 1) << p.err();
+}
+
+TEST(ServeCommandTest, AModelThatFailsToLoadAfterListeningExitsCleanly) {
+  const fs::path vocab = testing::shared_dir() / "models" / "vocab" / "ggml-vocab-llama-spm.gguf";
+  if (!fs::exists(vocab)) GTEST_SKIP() << "needs " << vocab;
+  ServeProcess p({"-m", vocab.string(), "--port", "0"});
+  const int code = p.wait_exit();
+  EXPECT_GT(code, 0);
+  EXPECT_LT(code, 128) << "killed by a signal: " << p.err();
+  EXPECT_NE(p.err().find("herd: error: "), std::string::npos) << p.err();
+}
+
+TEST(ServeCommandTest, MaxQueueZeroFailsBeforeListening) {
+  ServeProcess p({"-m", stories(), "--port", "0", "--max-queue", "0"});
+  EXPECT_GT(p.wait_exit(), 0);
+  EXPECT_EQ(p.err().find("listening"), std::string::npos) << p.err();
+}
+
+TEST(ServeCommandTest, ASecondServerOnTheSamePortFails) {
+  ServeProcess first({"-m", stories(), "--port", "0"});
+  ASSERT_TRUE(first.wait_for("ready")) << first.err();
+  ServeProcess second({"-m", stories(), "--port", std::to_string(first.port())});
+  const int code = second.wait_exit();
+  EXPECT_GT(code, 0);
+  EXPECT_LT(code, 128);
+  EXPECT_NE(second.err().find("herd: error: cannot listen"), std::string::npos) << second.err();
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait_exit(), 0);
+}
+
+TEST(ServeCommandTest, SigtermWithIdleAndSlowClientsExitsAfterDraining) {
+  ServeProcess p({"-m", stories(), "--port", "0"});
+  ASSERT_TRUE(p.wait_for("ready")) << p.err();
+  herd::testing::RawClient idle(p.port());
+  ASSERT_TRUE(idle.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  EXPECT_EQ(herd::testing::status_of(idle.read_response()), 200);
+  herd::testing::RawClient slow(p.port());
+  ASSERT_TRUE(slow.send("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50\r\n\r\n{"));
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait_exit(), 0) << p.err();
+  EXPECT_NE(p.err().find("stopped"), std::string::npos);
+}
+
+TEST(ServeCommandTest, HangupDrainsAndUserSignalsAreIgnored) {
+  ServeProcess p({"-m", stories(), "--port", "0"});
+  ASSERT_TRUE(p.wait_for("ready")) << p.err();
+  p.signal(SIGUSR1);
+  ASSERT_TRUE(p.wait_for("ignoring SIGUSR1"));
+  herd::testing::RawClient c(p.port());
+  ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  EXPECT_EQ(herd::testing::status_of(c.read_response()), 200);
+  p.signal(SIGHUP);
+  EXPECT_EQ(p.wait_exit(), 0) << p.err();
+  EXPECT_NE(p.err().find("draining"), std::string::npos);
+}
+
+TEST(ServeCommandTest, Ipv6HostIsPrintedInBrackets) {
+  ServeProcess p({"-m", stories(), "--host", "::1", "--port", "0"});
+  if (!p.wait_for("listening on", 30s) && p.err().find("cannot listen") != std::string::npos) {
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  EXPECT_NE(p.err().find("listening on http://[::1]:"), std::string::npos) << p.err();
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait_exit(), 0);
+}
+
+}  // namespace
+}  // namespace herd

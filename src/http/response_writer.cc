@@ -83,7 +83,7 @@ bool ResponseWriter::start_stream(int status, Headers headers) {
 
 bool ResponseWriter::write(std::string_view data) {
   if (!started_ || finished_) return false;
-  if (data.empty()) return true;
+  if (data.empty() || request_.method == "HEAD") return true;
   if (!chunked_) return write_raw(data);
   std::string frame;
   frame.reserve(data.size() + 24);
@@ -97,7 +97,7 @@ bool ResponseWriter::write(std::string_view data) {
 bool ResponseWriter::end_stream() {
   if (!started_ || finished_) return false;
   finished_ = true;
-  return chunked_ ? write_raw("0\r\n\r\n") : true;
+  return chunked_ && request_.method != "HEAD" ? write_raw("0\r\n\r\n") : true;
 }
 
 bool ResponseWriter::client_gone() const { return conn_->broken.load() || peer_gone(conn_->fd); }

@@ -78,9 +78,11 @@ void Server::route_prefix(std::string method, std::string prefix, Lane lane, Han
 void Server::fallback(Handler handler) { fallback_ = std::move(handler); }
 
 const Server::Route* Server::find_route(const Request& request) const {
+  // HEAD is answered as GET would be, without the body (the writer drops it).
+  const std::string_view method = request.method == "HEAD" ? std::string_view("GET") : request.method;
   const Route* best = nullptr;
   for (const Route& r : routes_) {
-    if (r.method != request.method) continue;
+    if (r.method != method) continue;
     if (!r.prefix && r.path == request.path) return &r;
     if (r.prefix && request.path.size() > r.path.size() && request.path.compare(0, r.path.size(), r.path) == 0 &&
         (best == nullptr || r.path.size() > best->path.size())) {

@@ -80,8 +80,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Routes; add them before serve(). `route` matches the path exactly, `route_prefix`
-  // any path starting with the prefix (longest registered match wins). Unmatched
-  // requests go to the fallback (cheap lane).
+  // any path starting with the prefix (longest registered match wins). HEAD requests
+  // go to GET routes. Unmatched requests go to the fallback (cheap lane).
   void route(std::string method, std::string path, Lane lane, Handler handler);
   void route_prefix(std::string method, std::string prefix, Lane lane, Handler handler);
   void fallback(Handler handler);

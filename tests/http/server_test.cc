@@ -118,6 +118,24 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_EQ(status_of(c.read_response()), 200);
 }
 
+TEST_F(ServerTest, HeadIsAnsweredLikeGetWithoutABody) {
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("HEAD /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  ASSERT_TRUE(c.read_until("\r\n\r\n"));
+  ASSERT_TRUE(c.send("HEAD /stream HTTP/1.1\r\nHost: localhost\r\n\r\n" + get("/echo/next")));
+  ASSERT_TRUE(c.read_until("/echo/next|"));
+  const std::string all = c.received();
+  EXPECT_EQ(status_of(all), 200) << all;
+  EXPECT_NE(all.find("Content-Length: 2\r\n"), std::string::npos) << all;
+  // No body after either head: the next thing on the connection is the next response.
+  const size_t first_end = all.find("\r\n\r\n") + 4;
+  EXPECT_EQ(all.compare(first_end, 9, "HTTP/1.1 "), 0) << all;
+  const size_t second_end = all.find("\r\n\r\n", first_end) + 4;
+  EXPECT_NE(all.substr(first_end, second_end - first_end).find("Transfer-Encoding: chunked"), std::string::npos);
+  EXPECT_EQ(all.compare(second_end, 9, "HTTP/1.1 "), 0) << all;
+}
+
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   start();
   RawClient c(port_);

@@ -312,6 +312,20 @@ void Server::dispatch_error(const std::shared_ptr<Connection>& c, int status, st
 
 void Server::run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
                          Lane lane) {
+  // Nothing may escape a worker (std::terminate) or skip give_back (drain would wait
+  // for it forever): what throws outside the handler (a log sink, memory) cuts the
+  // connection instead.
+  bool keep = false;
+  try {
+    keep = answer(c, request, handler, lane);
+  } catch (...) {
+    c->broken.store(true);
+  }
+  give_back(c, keep);
+}
+
+bool Server::answer(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
+                    Lane lane) {
   const Clock::time_point start = Clock::now();
   Headers extra;
   if (params_.extra_headers) params_.extra_headers(request, &extra);
@@ -348,7 +362,7 @@ void Server::run_handler(const std::shared_ptr<Connection>& c, const Request& re
     record.note = &writer.note();
     params_.on_request_done(record);
   }
-  give_back(c, writer.keep_alive());
+  return writer.keep_alive();
 }
 
 void Server::give_back(std::shared_ptr<Connection> c, bool keep) {

@@ -120,6 +120,8 @@ class Server {
   void dispatch_error(const std::shared_ptr<Connection>& c, int status, std::string message);
   void run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
                    Lane lane);
+  // Runs the handler and answers for it; true when the connection may serve another request.
+  bool answer(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler, Lane lane);
   void give_back(std::shared_ptr<Connection> c, bool keep);
   void take_back_returned();
   void sweep_deadlines();

@@ -288,6 +288,23 @@ TEST_F(ServerTest, AThrowingHandlerGives500WithoutItsText) {
   EXPECT_NE(logged().find("secret internal detail"), std::string::npos);
 }
 
+TEST_F(ServerTest, AThrowAfterTheHandlerCutsTheConnectionNotTheServer) {
+  ServerParams p;
+  p.on_request_done = [](const AccessRecord& r) {
+    if (r.request != nullptr && r.request->path == "/echo/boom") throw std::runtime_error("log sink failed");
+  };
+  start(p);
+  RawClient c(port_);
+  ASSERT_TRUE(c.send(get("/echo/boom") + get("/echo/after")));
+  EXPECT_EQ(status_of(c.read_response()), 200);
+  EXPECT_TRUE(c.read_to_close());  // the pipelined request is not answered
+  RawClient next(port_);
+  ASSERT_TRUE(next.send(get("/health")));
+  EXPECT_EQ(status_of(next.read_response()), 200);
+  server_->drain();  // returns: the request that threw was given back
+  serving_.join();
+}
+
 TEST_F(ServerTest, AHandlerSeesItsClientLeave) {
   start();
   RawClient c(port_);

@@ -61,9 +61,11 @@ bool ResponseWriter::send(Response response) {
   started_ = true;
   finished_ = true;
   status_ = response.status;
-  response.headers.emplace_back("Content-Length", std::to_string(response.body.size()));
+  // 204 and 304 have no body and must not say how long it is (RFC 9110 8.6).
+  const bool no_body = response.status == 204 || response.status == 304;
+  if (!no_body) response.headers.emplace_back("Content-Length", std::to_string(response.body.size()));
   std::string out = response_head(request_.minor_version, response.status, head_headers(std::move(response.headers)));
-  if (request_.method != "HEAD") out += response.body;
+  if (request_.method != "HEAD" && !no_body) out += response.body;
   return write_raw(out);
 }
 

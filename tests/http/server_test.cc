@@ -64,6 +64,12 @@ class ServerTest : public ::testing::Test {
       r.body = "released";
       w.send(r);
     });
+    server_->route("DELETE", "/thing", Lane::kCheap, [](const Request&, ResponseWriter& w) {
+      Response r;
+      r.status = 204;
+      r.body = "ignored";
+      w.send(r);
+    });
     server_->route("GET", "/big", Lane::kCheap, [](const Request&, ResponseWriter& w) {
       Response r;
       r.body.assign(16u << 20, 'x');
@@ -134,6 +140,19 @@ TEST_F(ServerTest, HeadIsAnsweredLikeGetWithoutABody) {
   const size_t second_end = all.find("\r\n\r\n", first_end) + 4;
   EXPECT_NE(all.substr(first_end, second_end - first_end).find("Transfer-Encoding: chunked"), std::string::npos);
   EXPECT_EQ(all.compare(second_end, 9, "HTTP/1.1 "), 0) << all;
+}
+
+TEST_F(ServerTest, NoContentHasNoLengthAndNoBody) {
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("DELETE /thing HTTP/1.1\r\nHost: localhost\r\n\r\n" + get("/echo/next")));
+  ASSERT_TRUE(c.read_until("/echo/next|"));
+  const std::string all = c.received();
+  const size_t head_end = all.find("\r\n\r\n") + 4;
+  const std::string head = all.substr(0, head_end);
+  EXPECT_EQ(status_of(head), 204);
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(all.compare(head_end, 9, "HTTP/1.1 "), 0) << all;
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {

@@ -239,18 +239,36 @@ RequestParser::State RequestParser::parse_header_line(std::string_view line, siz
   return state_;
 }
 
+// The chunked body is read from an offset and `in` is cut once at the end, so many
+// small chunks in one read cost time linear in their size (the loop thread runs this).
 RequestParser::State RequestParser::feed_chunked(std::string& in) {
+  size_t pos = 0;
+  const State state = feed_chunks(in, &pos);
+  in.erase(0, pos);
+  return state;
+}
+
+// Chunk framing is strict (CRLF line ends, no control bytes in extensions) so that no
+// proxy in front can read the chunks differently.
+RequestParser::State RequestParser::feed_chunks(const std::string& in, size_t* pos) {
   for (;;) {
     switch (chunk_state_) {
       case ChunkState::kSize: {
-        const size_t lf = in.find('\n');
+        const size_t lf = in.find('\n', *pos);
         if (lf == std::string::npos) {
-          if (in.size() > kMaxChunkLine) return fail(400, "malformed chunk size");
+          if (in.size() - *pos > kMaxChunkLine) return fail(400, "malformed chunk size");
           return state_;
         }
-        std::string_view line(in.data(), lf);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        line = line.substr(0, line.find(';'));  // chunk extensions are ignored
+        std::string_view line(in.data() + *pos, lf - *pos);
+        if (line.size() > kMaxChunkLine || line.empty() || line.back() != '\r') {
+          return fail(400, "malformed chunk size");
+        }
+        line.remove_suffix(1);
+        const size_t semicolon = line.find(';');
+        if (semicolon != std::string_view::npos && !is_field_value(line.substr(semicolon))) {
+          return fail(400, "malformed chunk extension");
+        }
+        line = line.substr(0, semicolon);  // chunk extensions are ignored
         if (line.empty() || line.size() > 15) return fail(400, "malformed chunk size");
         uint64_t size = 0;
         for (char c : line) {
@@ -258,48 +276,52 @@ RequestParser::State RequestParser::feed_chunked(std::string& in) {
           if (h < 0) return fail(400, "malformed chunk size");
           size = size * 16 + static_cast<uint64_t>(h);
         }
-        in.erase(0, lf + 1);
+        *pos = lf + 1;
         if (req_.body.size() + size > limits_.max_body_bytes) return fail(413, "the request body is too large");
         chunk_left_ = size;
         chunk_state_ = size == 0 ? ChunkState::kTrailers : ChunkState::kData;
         break;
       }
       case ChunkState::kData: {
-        const size_t take = static_cast<size_t>(std::min<uint64_t>(chunk_left_, in.size()));
-        req_.body.append(in, 0, take);
-        in.erase(0, take);
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(chunk_left_, in.size() - *pos));
+        req_.body.append(in, *pos, take);
+        *pos += take;
         chunk_left_ -= take;
         if (chunk_left_ > 0) return state_;
         chunk_state_ = ChunkState::kDataEnd;
         break;
       }
       case ChunkState::kDataEnd: {
-        if (in.empty() || (in[0] == '\r' && in.size() < 2)) return state_;
-        const size_t n = in[0] == '\r' ? 2 : 1;
-        if (in[n - 1] != '\n') return fail(400, "malformed chunk end");
-        in.erase(0, n);
+        if (in.size() - *pos < 2) return state_;
+        if (in.compare(*pos, 2, "\r\n") != 0) return fail(400, "malformed chunk end");
+        *pos += 2;
         chunk_state_ = ChunkState::kSize;
         break;
       }
       case ChunkState::kTrailers:
-        return feed_trailers(in);
+        return feed_trailers(in, pos);
     }
   }
 }
 
 // Trailer fields after the last chunk are read and dropped, within the header limit.
-RequestParser::State RequestParser::feed_trailers(std::string& in) {
+RequestParser::State RequestParser::feed_trailers(const std::string& in, size_t* pos) {
   for (;;) {
-    const size_t lf = in.find('\n');
+    const size_t lf = in.find('\n', *pos);
     if (lf == std::string::npos) {
-      if (trailer_bytes_ + in.size() > limits_.max_header_bytes) return fail(431, "the trailers are too large");
+      if (trailer_bytes_ + (in.size() - *pos) > limits_.max_header_bytes) {
+        return fail(431, "the trailers are too large");
+      }
       return state_;
     }
-    trailer_bytes_ += lf + 1;
+    trailer_bytes_ += lf + 1 - *pos;
     if (trailer_bytes_ > limits_.max_header_bytes) return fail(431, "the trailers are too large");
-    const bool empty = lf == 0 || (lf == 1 && in[0] == '\r');
-    in.erase(0, lf + 1);
-    if (empty) {
+    std::string_view line(in.data() + *pos, lf - *pos);
+    if (line.empty() || line.back() != '\r' || !is_field_value(line.substr(0, line.size() - 1))) {
+      return fail(400, "malformed trailer");
+    }
+    *pos = lf + 1;
+    if (line.size() == 1) {
       state_ = State::kComplete;
       return state_;
     }

@@ -2,7 +2,8 @@
 // parser takes what belongs to the current request and leaves the rest (a pipelined
 // next request) in the buffer. Anything ambiguous is refused rather than guessed:
 // duplicate or non-numeric Content-Length, Content-Length with Transfer-Encoding,
-// folded headers, control bytes, a missing Host in HTTP/1.1.
+// folded headers, control bytes, a missing Host in HTTP/1.1, chunk-size lines, chunk
+// ends or trailers not ending in CRLF.
 #pragma once
 
 #include <cstddef>
@@ -50,7 +51,8 @@ class RequestParser {
   State parse_request_line(std::string_view line);
   State parse_header_line(std::string_view line, size_t* content_length_count, size_t* te_count);
   State feed_chunked(std::string& in);
-  State feed_trailers(std::string& in);
+  State feed_chunks(const std::string& in, size_t* pos);
+  State feed_trailers(const std::string& in, size_t* pos);
 
   enum class ChunkState { kSize, kData, kDataEnd, kTrailers };
 

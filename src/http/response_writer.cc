@@ -61,9 +61,11 @@ bool ResponseWriter::send(Response response) {
   started_ = true;
   finished_ = true;
   status_ = response.status;
-  response.headers.emplace_back("Content-Length", std::to_string(response.body.size()));
+  // 204 and 304 have no body and must not say how long it is (RFC 9110 8.6).
+  const bool no_body = response.status == 204 || response.status == 304;
+  if (!no_body) response.headers.emplace_back("Content-Length", std::to_string(response.body.size()));
   std::string out = response_head(request_.minor_version, response.status, head_headers(std::move(response.headers)));
-  if (request_.method != "HEAD") out += response.body;
+  if (request_.method != "HEAD" && !no_body) out += response.body;
   return write_raw(out);
 }
 
@@ -83,7 +85,7 @@ bool ResponseWriter::start_stream(int status, Headers headers) {
 
 bool ResponseWriter::write(std::string_view data) {
   if (!started_ || finished_) return false;
-  if (data.empty()) return true;
+  if (data.empty() || request_.method == "HEAD") return true;
   if (!chunked_) return write_raw(data);
   std::string frame;
   frame.reserve(data.size() + 24);
@@ -97,7 +99,7 @@ bool ResponseWriter::write(std::string_view data) {
 bool ResponseWriter::end_stream() {
   if (!started_ || finished_) return false;
   finished_ = true;
-  return chunked_ ? write_raw("0\r\n\r\n") : true;
+  return chunked_ && request_.method != "HEAD" ? write_raw("0\r\n\r\n") : true;
 }
 
 bool ResponseWriter::client_gone() const { return conn_->broken.load() || peer_gone(conn_->fd); }

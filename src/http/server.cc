@@ -78,9 +78,11 @@ void Server::route_prefix(std::string method, std::string prefix, Lane lane, Han
 void Server::fallback(Handler handler) { fallback_ = std::move(handler); }
 
 const Server::Route* Server::find_route(const Request& request) const {
+  // HEAD is answered as GET would be, without the body (the writer drops it).
+  const std::string_view method = request.method == "HEAD" ? std::string_view("GET") : request.method;
   const Route* best = nullptr;
   for (const Route& r : routes_) {
-    if (r.method != request.method) continue;
+    if (r.method != method) continue;
     if (!r.prefix && r.path == request.path) return &r;
     if (r.prefix && request.path.size() > r.path.size() && request.path.compare(0, r.path.size(), r.path) == 0 &&
         (best == nullptr || r.path.size() > best->path.size())) {
@@ -310,6 +312,20 @@ void Server::dispatch_error(const std::shared_ptr<Connection>& c, int status, st
 
 void Server::run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
                          Lane lane) {
+  // Nothing may escape a worker (std::terminate) or skip give_back (drain would wait
+  // for it forever): what throws outside the handler (a log sink, memory) cuts the
+  // connection instead.
+  bool keep = false;
+  try {
+    keep = answer(c, request, handler, lane);
+  } catch (...) {
+    c->broken.store(true);
+  }
+  give_back(c, keep);
+}
+
+bool Server::answer(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
+                    Lane lane) {
   const Clock::time_point start = Clock::now();
   Headers extra;
   if (params_.extra_headers) params_.extra_headers(request, &extra);
@@ -346,7 +362,7 @@ void Server::run_handler(const std::shared_ptr<Connection>& c, const Request& re
     record.note = &writer.note();
     params_.on_request_done(record);
   }
-  give_back(c, writer.keep_alive());
+  return writer.keep_alive();
 }
 
 void Server::give_back(std::shared_ptr<Connection> c, bool keep) {

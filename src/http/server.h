@@ -80,8 +80,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Routes; add them before serve(). `route` matches the path exactly, `route_prefix`
-  // any path starting with the prefix (longest registered match wins). Unmatched
-  // requests go to the fallback (cheap lane).
+  // any path starting with the prefix (longest registered match wins). HEAD requests
+  // go to GET routes. Unmatched requests go to the fallback (cheap lane).
   void route(std::string method, std::string path, Lane lane, Handler handler);
   void route_prefix(std::string method, std::string prefix, Lane lane, Handler handler);
   void fallback(Handler handler);
@@ -120,6 +120,8 @@ class Server {
   void dispatch_error(const std::shared_ptr<Connection>& c, int status, std::string message);
   void run_handler(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler,
                    Lane lane);
+  // Runs the handler and answers for it; true when the connection may serve another request.
+  bool answer(const std::shared_ptr<Connection>& c, const Request& request, const Handler& handler, Lane lane);
   void give_back(std::shared_ptr<Connection> c, bool keep);
   void take_back_returned();
   void sweep_deadlines();

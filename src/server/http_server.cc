@@ -38,10 +38,24 @@ ApiError protocol_error(int status, std::string_view message, int retry_after_s)
 }  // namespace
 
 void ServerState::log(std::string_view line) const {
+  // One line each: control bytes (from a client's path or an engine's message) are
+  // escaped so that no line can be forged.
+  std::string clean;
+  clean.reserve(line.size());
+  for (char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      clean += c;
+      continue;
+    }
+    char escaped[8];
+    std::snprintf(escaped, sizeof escaped, "\\x%02x", u);
+    clean += escaped;
+  }
   if (params.log) {
-    params.log(line);
+    params.log(clean);
   } else {
-    std::fprintf(stderr, "herd serve: %.*s\n", static_cast<int>(line.size()), line.data());
+    std::fprintf(stderr, "herd serve: %s\n", clean.c_str());
   }
 }
 

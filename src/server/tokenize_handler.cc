@@ -28,6 +28,44 @@ std::optional<Json> ready_body(ServerState& s, const http::Request& req, http::R
   return std::move(body).value();
 }
 
+// A JSON answer written as it is made: whole when it stays small, else as a stream,
+// so a long token list never sits in memory as a DOM (~200 bytes per token with
+// pieces: an 8 MB body took 1.9 GB) or as one big string.
+class JsonAnswer {
+ public:
+  explicit JsonAnswer(http::ResponseWriter& w) : w_(w) {}
+
+  // False once the client is gone.
+  bool add(std::string_view text) {
+    buf_ += text;
+    return buf_.size() < kFlushBytes || flush();
+  }
+
+  void finish() {
+    if (w_.started()) {
+      if (flush()) w_.end_stream();
+      return;
+    }
+    http::Response r;
+    r.set_header("Content-Type", "application/json");
+    r.body = std::move(buf_);
+    w_.send(std::move(r));
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64u << 10;
+
+  bool flush() {
+    if (!w_.started() && !w_.start_stream(200, {{"Content-Type", "application/json"}})) return false;
+    const bool ok = w_.write(buf_);
+    buf_.clear();
+    return ok;
+  }
+
+  http::ResponseWriter& w_;
+  std::string buf_;
+};
+
 }  // namespace
 
 void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
@@ -50,15 +88,21 @@ void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWri
   }
   const Tokenizer& tok = *s.model->tokenizer;
   const std::vector<int32_t> ids = tok.encode(content.get<std::string>(), flags[0], flags[1]);
-  Json tokens = Json::array();
-  for (int32_t id : ids) {
+  body.reset();
+  JsonAnswer answer(w);
+  answer.add("{\"tokens\":[");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::string item = i > 0 ? "," : "";
     if (flags[2]) {
-      tokens.push_back({{"id", id}, {"piece", tok.token_to_piece(id, /*render_special=*/true)}});
+      item += "{\"id\":" + std::to_string(ids[i]) + ",\"piece\":";
+      item += to_wire(Json(tok.token_to_piece(ids[i], /*render_special=*/true))) + "}";
     } else {
-      tokens.push_back(id);
+      item += std::to_string(ids[i]);
     }
+    if (!answer.add(item)) return;
   }
-  send_json(w, 200, {{"tokens", std::move(tokens)}});
+  answer.add("]}");
+  answer.finish();
 }
 
 void handle_detokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {

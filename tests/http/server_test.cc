@@ -64,6 +64,12 @@ class ServerTest : public ::testing::Test {
       r.body = "released";
       w.send(r);
     });
+    server_->route("DELETE", "/thing", Lane::kCheap, [](const Request&, ResponseWriter& w) {
+      Response r;
+      r.status = 204;
+      r.body = "ignored";
+      w.send(r);
+    });
     server_->route("GET", "/big", Lane::kCheap, [](const Request&, ResponseWriter& w) {
       Response r;
       r.body.assign(16u << 20, 'x');
@@ -116,6 +122,37 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_NE(first.find("\r\n\r\nok"), std::string::npos);
   ASSERT_TRUE(c.send(get("/health")));
   EXPECT_EQ(status_of(c.read_response()), 200);
+}
+
+TEST_F(ServerTest, HeadIsAnsweredLikeGetWithoutABody) {
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("HEAD /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  ASSERT_TRUE(c.read_until("\r\n\r\n"));
+  ASSERT_TRUE(c.send("HEAD /stream HTTP/1.1\r\nHost: localhost\r\n\r\n" + get("/echo/next")));
+  ASSERT_TRUE(c.read_until("/echo/next|"));
+  const std::string all = c.received();
+  EXPECT_EQ(status_of(all), 200) << all;
+  EXPECT_NE(all.find("Content-Length: 2\r\n"), std::string::npos) << all;
+  // No body after either head: the next thing on the connection is the next response.
+  const size_t first_end = all.find("\r\n\r\n") + 4;
+  EXPECT_EQ(all.compare(first_end, 9, "HTTP/1.1 "), 0) << all;
+  const size_t second_end = all.find("\r\n\r\n", first_end) + 4;
+  EXPECT_NE(all.substr(first_end, second_end - first_end).find("Transfer-Encoding: chunked"), std::string::npos);
+  EXPECT_EQ(all.compare(second_end, 9, "HTTP/1.1 "), 0) << all;
+}
+
+TEST_F(ServerTest, NoContentHasNoLengthAndNoBody) {
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("DELETE /thing HTTP/1.1\r\nHost: localhost\r\n\r\n" + get("/echo/next")));
+  ASSERT_TRUE(c.read_until("/echo/next|"));
+  const std::string all = c.received();
+  const size_t head_end = all.find("\r\n\r\n") + 4;
+  const std::string head = all.substr(0, head_end);
+  EXPECT_EQ(status_of(head), 204);
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(all.compare(head_end, 9, "HTTP/1.1 "), 0) << all;
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
@@ -268,6 +305,23 @@ TEST_F(ServerTest, AThrowingHandlerGives500WithoutItsText) {
   EXPECT_EQ(status_of(r), 500);
   EXPECT_EQ(r.find("secret"), std::string::npos);
   EXPECT_NE(logged().find("secret internal detail"), std::string::npos);
+}
+
+TEST_F(ServerTest, AThrowAfterTheHandlerCutsTheConnectionNotTheServer) {
+  ServerParams p;
+  p.on_request_done = [](const AccessRecord& r) {
+    if (r.request != nullptr && r.request->path == "/echo/boom") throw std::runtime_error("log sink failed");
+  };
+  start(p);
+  RawClient c(port_);
+  ASSERT_TRUE(c.send(get("/echo/boom") + get("/echo/after")));
+  EXPECT_EQ(status_of(c.read_response()), 200);
+  EXPECT_TRUE(c.read_to_close());  // the pipelined request is not answered
+  RawClient next(port_);
+  ASSERT_TRUE(next.send(get("/health")));
+  EXPECT_EQ(status_of(next.read_response()), 200);
+  server_->drain();  // returns: the request that threw was given back
+  serving_.join();
 }
 
 TEST_F(ServerTest, AHandlerSeesItsClientLeave) {

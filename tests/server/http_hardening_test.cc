@@ -131,6 +131,19 @@ TEST_F(HttpServerTest, AnEngineFailureIsA500WithoutItsInternalText) {
   EXPECT_NE(s->body.find("server_error"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, LoggedTextCannotForgeALogLine) {
+  auto failing = [](const GenerationRequest&, RequestStream& s) {
+    s.push(RequestFailed{internal_error("bad\r\n2026-01-01T00:00:00.000Z id=x GET /health status=200")});
+  };
+  start(std::make_unique<FakeService>(failing));
+  httplib::Result r = post("/v1/chat/completions", kChat);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  const std::string log = logged();
+  EXPECT_EQ(log.find("\n2026-01-01"), std::string::npos) << log;
+  EXPECT_NE(log.find("bad\\x0d\\x0a2026-01-01"), std::string::npos) << log;
+}
+
 TEST_F(HttpServerTest, RequestIdIsReturnedAndTheAccessLogHasNoPrompt) {
   start(std::make_unique<FakeService>());
   const std::string secret = R"({"messages": [{"role": "user", "content": "my secret prompt"}]})";

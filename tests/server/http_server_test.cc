@@ -241,6 +241,29 @@ TEST_F(HttpServerTest, TokenizeAndDetokenize) {
   EXPECT_EQ(post("/detokenize", R"({"tokens": [-1]})")->status, 400);
 }
 
+TEST_F(HttpServerTest, ALongTokenListIsStreamedAndWhole) {
+  start(std::make_unique<FakeService>());
+  std::string content;
+  for (int i = 0; i < 20000; ++i) content += "Hello world, " + std::to_string(i) + "! ";
+  httplib::Result t = post("/tokenize", json{{"content", content}, {"with_pieces", true}}.dump());
+  ASSERT_TRUE(t);
+  ASSERT_EQ(t->status, 200);
+  // Written as it is made (not built whole in memory), so it goes out chunked.
+  EXPECT_EQ(t->get_header_value("Transfer-Encoding"), "chunked");
+  const json tokens = json::parse(t->body)["tokens"];
+  const std::vector<int32_t> expected = testing::qwen2_tokenizer()->encode(content, false, false);
+  ASSERT_EQ(tokens.size(), expected.size());
+  std::string pieces;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    ASSERT_EQ(tokens[i]["id"].get<int32_t>(), expected[i]) << i;
+    pieces += tokens[i]["piece"].get<std::string>();
+  }
+  EXPECT_EQ(pieces, content);
+  httplib::Result ids = post("/tokenize", json{{"content", content}}.dump());
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(json::parse(ids->body)["tokens"].get<std::vector<int32_t>>(), expected);
+}
+
 // Reads from `fd` until `needle` shows up (or the peer closes, or time runs out).
 bool read_until(int fd, const std::string& needle) {
   std::string seen;

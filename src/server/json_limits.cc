@@ -6,7 +6,7 @@ namespace herd::server {
 
 Status check_json_shape(std::string_view text, const JsonLimits& limits) {
   int depth = 0;
-  size_t values = 0, keys = 0;
+  size_t values = 0, keys = 0, allocating = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -21,6 +21,7 @@ Status check_json_shape(std::string_view text, const JsonLimits& limits) {
     switch (c) {
       case '"':
         in_string = true;
+        ++allocating;
         break;
       case '[':
       case '{':
@@ -29,6 +30,7 @@ Status check_json_shape(std::string_view text, const JsonLimits& limits) {
                                   " levels");
         }
         ++values;
+        ++allocating;
         break;
       case ']':
       case '}':
@@ -45,6 +47,10 @@ Status check_json_shape(std::string_view text, const JsonLimits& limits) {
         break;
       default:
         break;
+    }
+    if (allocating > limits.max_allocating) {
+      return invalid_argument("the request body has more than " + std::to_string(limits.max_allocating) +
+                              " strings, arrays and objects");
     }
     if (values > limits.max_values) {
       return invalid_argument("the request body has more than " + std::to_string(limits.max_values) + " values");

@@ -1,5 +1,5 @@
 // Bounds on a request body's JSON shape, checked by a cheap scan before the parser
-// builds anything: nesting depth, values and object keys. A body within them costs
+// builds anything: nesting depth, values, object keys and allocating values. A body within them costs
 // the parser at most a small constant times its size; one outside is refused (400)
 // whatever fields it carries, known or not.
 #pragma once
@@ -16,6 +16,10 @@ struct JsonLimits {
   int max_depth = 64;
   size_t max_values = size_t{1} << 21;  // array items and object members (token-id prompts are long)
   size_t max_keys = size_t{1} << 16;    // object members, which cost the most to build
+  // Strings (keys included), arrays and objects: each costs the parser a heap block of
+  // its own whatever its size in the body, so "" or [] would cost ~30x their bytes.
+  // Numbers (token-id prompts) cost one node each and are bounded by max_values.
+  size_t max_allocating = size_t{1} << 17;
 };
 
 // kInvalidArgument naming the limit when `text` is nested deeper or holds more than

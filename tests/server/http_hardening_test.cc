@@ -94,6 +94,17 @@ TEST_F(HttpServerTest, DeepOrWideJsonIs400BeforeItIsBuilt) {
   std::string wide = R"({"messages": [{"role": "user", "content": "hi"}], "x": {)";
   for (int i = 0; i < 70000; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
   EXPECT_EQ(post("/v1/chat/completions", wide + "}}")->status, 400);
+  // Many tiny strings: each would cost a heap block far larger than its three bytes.
+  std::string strings = R"({"messages": [{"role": "user", "content": "hi"}], "x": [)";
+  for (int i = 0; i < 140000; ++i) strings += i ? ",\"\"" : "\"\"";
+  httplib::Result many = post("/v1/chat/completions", strings + "]}");
+  ASSERT_TRUE(many);
+  EXPECT_EQ(many->status, 400);
+  EXPECT_NE(error_of(many)["message"].get<std::string>().find("strings, arrays and objects"), std::string::npos);
+  // Long token-id prompts (numbers) stay within bounds.
+  std::string ids = R"({"prompt": [)";
+  for (int i = 0; i < 200000; ++i) ids += i ? ",1" : "1";
+  EXPECT_TRUE(check_json_shape(ids + "]}").ok());
   EXPECT_EQ(post("/tokenize", R"({"content": "x", "y": )" + std::string(1000, '[') + std::string(1000, ']') + "}")->status,
             400);
   EXPECT_TRUE(service_->requests().empty());

@@ -36,6 +36,7 @@ struct ServeOptions {
   int n_threads = 0;
   int32_t max_queue = 64;
   size_t max_body_bytes = 8u << 20;
+  bool chat_parse_special = false;
 };
 
 // Waits for SIGINT/SIGTERM (blocked in every thread, so only this one sees them): the
@@ -128,6 +129,7 @@ int run(const ServeOptions& o) {
         exit_code = fail(served.status());
       } else {
         if (!o.alias.empty()) served->names.push_back(server::model_id_from_path(o.model));
+        served->chat_parse_special = o.chat_parse_special;
         http.set_ready(std::move(served).value(), engine.get());
         std::fprintf(stderr, "herd serve: ready (model \"%s\", context %d, %d in parallel)\n",
                      o.alias.empty() ? server::model_id_from_path(o.model).c_str() : o.alias.c_str(),
@@ -162,6 +164,9 @@ CommandRunner add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(0, 1 << 16));
   cmd->add_option("--max-body", o->max_body_bytes, "Largest request body in bytes (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  cmd->add_flag("--chat-parse-special", o->chat_parse_special,
+                "Let special-token text in chat messages (\"<|im_start|>\", \"</s>\") become control tokens "
+                "(unsafe: clients can forge turns)");
   return [o] { return run(*o); };
 }
 

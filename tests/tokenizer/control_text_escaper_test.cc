@@ -12,9 +12,7 @@
 namespace herd {
 namespace {
 
-using testing::make_tokenizer;
 using testing::shared_tokenizer;
-using testing::small_spm_params;
 
 constexpr const char* kPlane15First = "\xF3\xB0\x80\x80";  // U+F0000: the first placeholder
 
@@ -94,15 +92,7 @@ TEST(ControlTextEscaper, SpmControlTokensStayText) {
 // A user-defined token that wins an overlap can hide a control text; once the winner's
 // neighbour is escaped, the hidden one must not survive.
 TEST(ControlTextEscaper, RandomTextsLeaveNoControlToken) {
-  VocabParams p = small_spm_params(
-      {{"ab", 0}, {"abc", 0}, {"bca", 0}, {"b", 0}, {"cc", 0}, {"abcab", 0}, {"x", 0}}, false);
-  p.types[3] = TokenType::kUserDefined;  // ab
-  p.types[4] = TokenType::kControl;      // abc
-  p.types[5] = TokenType::kUserDefined;  // bca
-  p.types[6] = TokenType::kControl;      // b
-  p.types[7] = TokenType::kUserDefined;  // cc
-  p.types[8] = TokenType::kControl;      // abcab
-  auto tok = make_tokenizer(p);
+  auto tok = testing::overlapping_specials_tokenizer();
   ASSERT_NE(tok, nullptr);
   std::mt19937 rng(5);
   const std::string alphabet = "abcx";
@@ -115,7 +105,9 @@ TEST(ControlTextEscaper, RandomTextsLeaveNoControlToken) {
     ASSERT_TRUE(e.ok());
     EXPECT_EQ(esc.restore(*e), text) << text;
     for (const TextFragment& f : tok->split_special(*e, true)) {
-      if (f.token >= 0) EXPECT_EQ(tok->vocab().type(f.token), TokenType::kUserDefined) << text;
+      if (f.token >= 0) {
+        EXPECT_EQ(tok->vocab().type(f.token), TokenType::kUserDefined) << text;
+      }
     }
     for (int32_t id : esc.encode(*e)) EXPECT_NE(tok->vocab().type(id), TokenType::kControl) << text;
   }

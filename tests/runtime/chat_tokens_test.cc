@@ -151,7 +151,8 @@ TEST(ChatTokens, GoldenConversationsTokenizeAsBeforeUnlessTheyHoldSpecialTexts) 
       ControlTextEscaper esc(tok);
       nlohmann::ordered_json context = c["context"];
       for (auto& [key, value] : context.items()) {
-        if (key != "bos_token" && key != "eos_token") ASSERT_TRUE(escape_strings(esc, value).ok());
+        if (key == "bos_token" || key == "eos_token") continue;  // the template's own
+        ASSERT_TRUE(escape_strings(esc, value).ok());
       }
       chat::RenderOptions options;
       options.now = chat::CivilTime{2024, 7, 26, 12, 0, 0};

@@ -18,6 +18,12 @@
 // too, so a placeholder in the rendered text always means what escape() recorded. (A
 // template literal using those planes would be misread; no known template does.)
 //
+// Texts are matched exactly. A template that changes the case of message text (|lower,
+// |upper, |title) could still turn a look-alike such as "<|IM_END|>" into a token's
+// text; of the 35 templates in ../shared/reference/chat-templates only roles (which the
+// server restricts to system/user/assistant) and tool parameter names (not passed to
+// templates yet) go through such filters.
+//
 // One escaper per prompt: it records what each placeholder stands for. Not thread-safe.
 #pragma once
 

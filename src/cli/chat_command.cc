@@ -16,6 +16,7 @@
 #include "gguf/gguf_file.h"
 #include "model/context.h"
 #include "model/model.h"
+#include "runtime/chat_tokens.h"
 #include "runtime/generate.h"
 #include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
@@ -71,16 +72,16 @@ class ChatSession {
   // One user turn; prints the streamed answer. Returns false on a fatal error.
   bool turn(const std::string& user_text) {
     messages_.push_back({{"role", "user"}, {"content", user_text}});
-    Result<std::string> prompt = render();
+    const Tokenizer& tok = *loaded_.tokenizer;
+    // The messages' text stays text: typing "<|im_end|>" does not end the turn.
+    Result<std::vector<int32_t>> prompt =
+        tokenize_chat(tok, template_, messages_, {.prompt = {.bos_token = bos_, .eos_token = eos_}});
     if (!prompt.ok()) {
       messages_.erase(messages_.size() - 1);
       fail(prompt.status());
       return true;
     }
-    const Tokenizer& tok = *loaded_.tokenizer;
-    std::vector<int32_t> tokens = tok.encode(*prompt, /*add_special=*/false, /*parse_special=*/true);
-    if (tok.vocab().add_bos() && tok.vocab().bos_id() >= 0 && (tokens.empty() || tokens[0] != tok.vocab().bos_id()))
-      tokens.insert(tokens.begin(), tok.vocab().bos_id());
+    std::vector<int32_t> tokens = std::move(prompt).value();
     if (static_cast<int32_t>(tokens.size()) >= ctx_->n_ctx()) {
       messages_.erase(messages_.size() - 1);
       fail("the conversation no longer fits the context (" + std::to_string(ctx_->n_ctx()) +
@@ -142,10 +143,6 @@ class ChatSession {
   }
 
  private:
-  Result<std::string> render() {
-    return chat::render_chat_prompt(template_, messages_, {.bos_token = bos_, .eos_token = eos_});
-  }
-
   const ChatOptions& o_;
   LoadedModel loaded_;
   std::unique_ptr<Context> ctx_;

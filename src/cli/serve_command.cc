@@ -43,6 +43,7 @@ struct ServeOptions {
   size_t max_connections = 2048;
   std::string cors_origin;
   bool no_access_log = false;
+  bool chat_parse_special = false;
 };
 
 // Waits for the signals blocked in every thread (so only this one sees them). SIGINT,
@@ -126,6 +127,7 @@ Status start_serving(const ServeOptions& o, const server::HttpServerParams& para
         id, *(*loaded)->tokenizer, tmpl.ok() ? std::optional<std::string>(std::string(*tmpl)) : std::nullopt);
     if (!served.ok()) return served.status();
     if (!o.alias.empty()) served->names.push_back(server::model_id_from_path(o.model));
+    served->chat_parse_special = o.chat_parse_special;
     http.set_ready(std::move(served).value(), engine->get());
     std::fprintf(stderr, "herd serve: ready (model \"%s\", context %d, %d in parallel)\n", id.c_str(),
                  (*engine)->n_ctx(), o.n_parallel);
@@ -214,6 +216,9 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("--cors-origin", o->cors_origin,
                   "Allow browser pages from this origin (e.g. http://localhost:3000, or *) to call the API");
   cmd->add_flag("--no-access-log", o->no_access_log, "No access-log line per request on stderr");
+  cmd->add_flag("--chat-parse-special", o->chat_parse_special,
+                "Let special-token text in chat messages (\"<|im_start|>\", \"</s>\") become control tokens "
+                "(unsafe: clients can forge turns)");
   return [o] { return run(*o); };
 }
 

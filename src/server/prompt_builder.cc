@@ -4,14 +4,22 @@
 #include <utility>
 
 #include "chat/chat_prompt.h"
+#include "runtime/chat_tokens.h"
 #include "tokenizer/tokenizer.h"
 
 namespace herd::server {
+namespace {
 
-Result<std::string> render_messages(const OpenAiRequest& request, const ServedModel& model) {
+nlohmann::ordered_json messages_json(const OpenAiRequest& request) {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   for (const ChatMessage& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
-  return chat::render_chat_prompt(*model.chat_template, messages,
+  return messages;
+}
+
+}  // namespace
+
+Result<std::string> render_messages(const OpenAiRequest& request, const ServedModel& model) {
+  return chat::render_chat_prompt(*model.chat_template, messages_json(request),
                                   {.bos_token = model.bos_token, .eos_token = model.eos_token});
 }
 
@@ -23,16 +31,13 @@ Result<GenerationRequest> build_generation_request(const OpenAiRequest& request,
     return invalid_argument(message);
   };
   const Tokenizer& tok = *model.tokenizer;
-  const Vocab& vocab = tok.vocab();
   GenerationRequest out;
   if (request.endpoint == Endpoint::kChatCompletions) {
-    Result<std::string> text = render_messages(request, model);
-    if (!text.ok()) return fail("messages", text.status().message());
-    out.prompt = tok.encode(*text, /*add_special=*/false, /*parse_special=*/true);
-    // Most templates write {{ bos_token }} themselves; add it only when they did not.
-    if (vocab.add_bos() && vocab.valid_id(vocab.bos_id()) && (out.prompt.empty() || out.prompt[0] != vocab.bos_id())) {
-      out.prompt.insert(out.prompt.begin(), vocab.bos_id());
-    }
+    ChatTokensParams params{.prompt = {.bos_token = model.bos_token, .eos_token = model.eos_token},
+                            .parse_special_in_messages = model.chat_parse_special};
+    Result<std::vector<int32_t>> ids = tokenize_chat(tok, *model.chat_template, messages_json(request), params);
+    if (!ids.ok()) return fail("messages", ids.status().message());
+    out.prompt = std::move(ids).value();
   } else if (request.prompt_is_tokens) {
     out.prompt = request.prompt_tokens;
     for (int32_t id : out.prompt) {

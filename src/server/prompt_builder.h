@@ -13,15 +13,17 @@
 
 namespace herd::server {
 
-// Chat: messages through the template, specials parsed, BOS added when the vocab wants
-// one and the template did not write it. Completions: the text as given (BOS per the
+// Chat: messages through the template; the template's markup becomes special tokens, the
+// messages' text stays text (unless model.chat_parse_special); BOS added when the vocab
+// wants one and the template did not write it (runtime/chat_tokens.h). Completions: the text as given (BOS per the
 // vocab), or the ids as given. Errors (kInvalidArgument, *error_param set): an empty
 // prompt, an id outside [0, n_vocab), a prompt of n_ctx tokens or more, prompt +
 // max_tokens beyond n_ctx, a template that refuses the conversation.
 Result<GenerationRequest> build_generation_request(const OpenAiRequest& request, const ServedModel& model,
                                                    int32_t n_ctx, int32_t n_vocab, std::string* error_param);
 
-// The chat prompt text alone (for tests and for tokenizing a conversation).
+// The chat prompt text alone, as the model sees it (for tests and for tokenizing a
+// conversation).
 Result<std::string> render_messages(const OpenAiRequest& request, const ServedModel& model);
 
 }  // namespace herd::server

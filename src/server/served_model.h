@@ -25,6 +25,7 @@ struct ServedModel {
   std::shared_ptr<const chat::Template> chat_template;
   std::string bos_token;  // texts the template sees as bos_token / eos_token
   std::string eos_token;
+  bool chat_parse_special = false;  // special-token texts in chat messages become tokens (unsafe)
 };
 
 // `template_text`: the model's tokenizer.chat_template, nullopt for none (ChatML is used).

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
-#include <ctime>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -168,17 +167,6 @@ TEST(ThreadPoolTest, CallerSleepsWhileASlowWorkerFinishes) {
     }
   });
   EXPECT_TRUE(slow_done.load());
-}
-
-TEST(ThreadPoolTest, IdlePoolDoesNotBurnCpu) {
-  ThreadPool pool(4);
-  pool.run([](int, int) {});
-  // After the spin time the workers sleep: 200 ms of wall time must cost far less than
-  // 4 threads x 200 ms of CPU time (a pool that spins forever would use ~600 ms here).
-  const std::clock_t start = std::clock();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  const double cpu_seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
-  EXPECT_LT(cpu_seconds, 0.05);
 }
 
 TEST(SplitRangeTest, PartitionsContiguouslyAndEvenly) {

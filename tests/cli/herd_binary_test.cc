@@ -72,7 +72,7 @@ class HerdBinaryTest : public ::testing::Test {
 };
 
 TEST_F(HerdBinaryTest, GreedyStoryFromBosMatchesLlama2cText) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   const nlohmann::json golden = testing::read_json(testing::shared_dir() / "models" / "stories260K.greedy200.json");
   Outcome o = herd({"run", "-m", stories_, "--prompt-ids", "1", "-n", "200", "--temp", "0", "-t", "2"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
@@ -83,14 +83,14 @@ TEST_F(HerdBinaryTest, GreedyStoryFromBosMatchesLlama2cText) {
 }
 
 TEST_F(HerdBinaryTest, PromptTextIsContinued) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   Outcome o = herd({"run", "-m", stories_, "-p", "Once upon a time", "-n", "30", "--temp", "0"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(o.out.rfind("Once upon a time, there was a little girl named Lily.", 0), 0u) << o.out;
 }
 
 TEST_F(HerdBinaryTest, SampledRunIsReproducibleWithSeed) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   const std::vector<std::string> args = {"run", "-m", stories_, "-p", "Lily", "-n", "40", "--temp", "1.0",
                                          "--top-k", "20", "--top-p", "0.9", "--min-p", "0.02", "--repeat-penalty",
                                          "1.1", "--seed", "1234"};
@@ -103,7 +103,7 @@ TEST_F(HerdBinaryTest, SampledRunIsReproducibleWithSeed) {
 }
 
 TEST_F(HerdBinaryTest, TokenizePrintsIds) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   Outcome o = herd({"tokenize", "-m", stories_, "Once upon a time", "--ids"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(o.out, "1 403 407 261 378\n");
@@ -114,7 +114,7 @@ TEST_F(HerdBinaryTest, TokenizePrintsIds) {
 
 TEST_F(HerdBinaryTest, LogitsFileMatchesReference) {
   const fs::path dir = testing::shared_dir() / "reference" / "logits";
-  if (!fs::exists(dir / "stories260K.json")) GTEST_SKIP();
+  ASSERT_TRUE(fs::exists(dir / "stories260K.json")) << "the shared test data (../shared) is missing";
   const nlohmann::json j = testing::read_json(dir / "stories260K.json");
   const nlohmann::json& seq = j["sequences"][0];
   const std::vector<int32_t> ids = seq["tokens"];
@@ -132,7 +132,7 @@ TEST_F(HerdBinaryTest, LogitsFileMatchesReference) {
 }
 
 TEST_F(HerdBinaryTest, InspectPrintsMetadataAndTensors) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   Outcome o = herd({"inspect", stories_});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   for (const char* want : {"model: llama", "292.8K params", "ctx 2048", "llama.embedding_length",
@@ -143,7 +143,7 @@ TEST_F(HerdBinaryTest, InspectPrintsMetadataAndTensors) {
 
 TEST_F(HerdBinaryTest, QuantizeWritesAModelThatMatchesTheReference) {
   const fs::path dir = testing::shared_dir() / "reference" / "logits";
-  if (!fs::exists(dir / "llama-tiny-F32.gguf")) GTEST_SKIP();
+  ASSERT_TRUE(fs::exists(dir / "llama-tiny-F32.gguf")) << "the shared test data (../shared) is missing";
   const fs::path out = tmp_ / "q8.gguf";
   Outcome q = herd({"quantize", (dir / "llama-tiny-F32.gguf").string(), out.string(), "Q8_0", "-t", "2"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
@@ -172,7 +172,7 @@ TEST_F(HerdBinaryTest, QuantizeWritesAModelThatMatchesTheReference) {
 }
 
 TEST_F(HerdBinaryTest, SynthModelRunsAndBenches) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   const fs::path model = tmp_ / "synth.gguf";
   Outcome s = herd({"synth", "--shape", "tiny", "--type", "Q4_0", "-o", model.string(), "--seed", "3", "--vocab-from",
                     stories_});
@@ -189,7 +189,7 @@ TEST_F(HerdBinaryTest, SynthModelRunsAndBenches) {
 
 TEST_F(HerdBinaryTest, TemplatePrintsExactlyTheRendering) {
   const fs::path dir = testing::shared_dir() / "reference" / "chat-templates";
-  if (!fs::exists(dir / "cases.jsonl")) GTEST_SKIP();
+  ASSERT_TRUE(fs::exists(dir / "cases.jsonl")) << "the shared test data (../shared) is missing";
   std::ifstream cases(dir / "cases.jsonl");
   int checked = 0;
   for (std::string line; std::getline(cases, line);) {
@@ -216,7 +216,7 @@ TEST_F(HerdBinaryTest, TemplatePrintsExactlyTheRendering) {
 }
 
 TEST_F(HerdBinaryTest, ChatAnswersFromStdinAndQuitsAtEndOfInput) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   const fs::path in = tmp_ / "in.txt";
   std::ofstream(in) << "Tell me a story\n/reset\nOnce upon a time\n";
   std::string cmd = quote(HERD_BIN) + " chat -m " + quote(stories_) + " -n 12 --temp 0 --system 'Be kind' <" +

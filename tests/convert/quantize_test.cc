@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -29,24 +30,12 @@ fs::path temp_path(const std::string& name) {
   return fs::path(::testing::TempDir()) / ("herd_quantize_" + std::to_string(::getpid()) + "_" + name);
 }
 
-// The file types whose llama-tiny reference exists and whose every tensor type herd
-// can quantize (more appear as the tensor layer gains quantizers).
-std::vector<std::string> available_reference_types() {
-  std::vector<std::string> out;
-  for (const FileType& ft : all_file_types()) {
-    if (ft.name == "F32") continue;
-    const fs::path json = logits_dir() / ("llama-tiny-" + std::string(ft.name) + ".json");
-    if (!fs::exists(json)) continue;
-    bool ok = true;
-    const nlohmann::json j = testing::read_json(json);
-    for (const auto& [type, count] : j["tensor_type_counts"].items()) {
-      const std::optional<DType> t = dtype_from_name(type);
-      ok &= t && dtype_has_ref(*t);
-    }
-    if (ok) out.push_back(std::string(ft.name));
-  }
-  return out;
-}
+// Every llama-tiny file type of ../shared/reference/logits but F32 (the source), pinned:
+// herd must quantize each byte for byte, so a missing reference file or a type that
+// regresses to "no quantizer" fails instead of dropping out of the suite.
+const std::vector<std::string> kReferenceFileTypes = {"F16",    "BF16",   "Q8_0",   "Q4_0", "Q4_1",
+                                                      "Q5_0",   "Q5_1",   "Q2_K",   "Q3_K_M", "Q4_K_S",
+                                                      "Q4_K_M", "Q5_K_M", "Q6_K",   "IQ4_NL", "IQ4_XS"};
 
 // Largest |ours - reference| over every prompt position of every reference sequence.
 double max_logit_diff(const Model& model, const nlohmann::json& j) {
@@ -75,6 +64,7 @@ class QuantizeReferenceTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(QuantizeReferenceTest, MatchesLlamaQuantizeByteForByte) {
   const std::string type = GetParam();
+  ASSERT_TRUE(fs::exists(logits_dir() / ("llama-tiny-" + type + ".json"))) << "missing reference for " << type;
   const fs::path out = temp_path(type + ".gguf");
   QuantizeParams p;
   p.input = (logits_dir() / "llama-tiny-F32.gguf").string();
@@ -119,20 +109,39 @@ TEST_P(QuantizeReferenceTest, MatchesLlamaQuantizeByteForByte) {
   fs::remove(out);
 }
 
-INSTANTIATE_TEST_SUITE_P(LlamaTiny, QuantizeReferenceTest, ::testing::ValuesIn(available_reference_types()),
+INSTANTIATE_TEST_SUITE_P(LlamaTiny, QuantizeReferenceTest, ::testing::ValuesIn(kReferenceFileTypes),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(QuantizeReferenceTest);
 
-TEST(Quantize, Q8_0AndQ4_0AreAvailable) {
-  if (!fs::exists(logits_dir() / "llama-tiny-F32.gguf")) GTEST_SKIP() << "no shared reference data";
-  const std::vector<std::string> types = available_reference_types();
-  EXPECT_NE(std::find(types.begin(), types.end(), "Q8_0"), types.end());
-  EXPECT_NE(std::find(types.begin(), types.end(), "Q4_0"), types.end());
+// The pinned list is every llama-tiny file of the reference (16 with F32), each a type
+// herd knows, and every tensor type in them has a quantizer.
+TEST(Quantize, PinnedTypesAreEveryReferenceFileAndAllWritable) {
+  ASSERT_TRUE(fs::is_directory(logits_dir())) << logits_dir() << " is missing";
+  std::vector<std::string> on_disk;
+  for (const auto& entry : fs::directory_iterator(logits_dir())) {
+    const std::string stem = entry.path().stem().string();
+    if (entry.path().extension() == ".json" && stem.rfind("llama-tiny-", 0) == 0 && stem != "llama-tiny-F32" &&
+        stem.rfind("llama-tiny-tied", 0) != 0) {
+      on_disk.push_back(stem.substr(std::string("llama-tiny-").size()));
+    }
+  }
+  std::vector<std::string> pinned = kReferenceFileTypes;
+  std::sort(pinned.begin(), pinned.end());
+  std::sort(on_disk.begin(), on_disk.end());
+  EXPECT_EQ(on_disk, pinned);
+  for (const std::string& type : kReferenceFileTypes) {
+    EXPECT_TRUE(file_type_from_name(type).has_value()) << type;
+    const nlohmann::json j = testing::read_json(logits_dir() / ("llama-tiny-" + type + ".json"));
+    for (const auto& [tensor_type, count] : j["tensor_type_counts"].items()) {
+      const std::optional<DType> t = dtype_from_name(tensor_type);
+      ASSERT_TRUE(t.has_value()) << tensor_type;
+      EXPECT_TRUE(check_writable(*t).ok()) << type << " needs " << tensor_type;
+    }
+  }
 }
 
 TEST(Quantize, F16SourceToF32) {
   const fs::path in = logits_dir() / "llama-tiny-F16.gguf";
-  if (!fs::exists(in)) GTEST_SKIP() << "no shared reference data";
+  ASSERT_TRUE(fs::exists(in)) << in << " is missing";
   const fs::path out = temp_path("f32.gguf");
   Result<QuantizeSummary> s = quantize_model({in.string(), out.string(), "f32", 1, nullptr});
   ASSERT_TRUE(s.ok()) << s.status().to_string();
@@ -152,7 +161,7 @@ TEST(Quantize, F16SourceToF32) {
 
 TEST(Quantize, RefusesQuantizedSourceAndLeavesNoFile) {
   const fs::path in = logits_dir() / "llama-tiny-Q8_0.gguf";
-  if (!fs::exists(in)) GTEST_SKIP() << "no shared reference data";
+  ASSERT_TRUE(fs::exists(in)) << in << " is missing";
   const fs::path out = temp_path("requant.gguf");
   Result<QuantizeSummary> s = quantize_model({in.string(), out.string(), "Q4_0", 1, nullptr});
   ASSERT_FALSE(s.ok());

@@ -90,7 +90,7 @@ TEST(SynthModel, LayerOverrideAndErrors) {
 
 TEST(SynthModel, SmallerVocabularyIsPaddedToTheShape) {
   const fs::path vocab = testing::shared_dir() / "models" / "stories260K.gguf";
-  if (!fs::exists(vocab)) GTEST_SKIP() << "no shared models";
+  ASSERT_TRUE(fs::exists(vocab)) << "no shared models";
   SynthParams p = plan_of("tinyllama-1.1b", "Q8_0");
   p.vocab_from = vocab.string();
   Result<SynthSummary> s = synth_model(p);
@@ -105,7 +105,7 @@ class SynthTinyTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SynthTinyTest, WritesAModelTheEngineRuns) {
   const fs::path vocab = testing::shared_dir() / "models" / "stories260K.gguf";
-  if (!fs::exists(vocab)) GTEST_SKIP() << "no shared models";
+  ASSERT_TRUE(fs::exists(vocab)) << "no shared models";
   const fs::path out = temp_path(GetParam() + ".gguf");
   SynthParams p;
   p.shape = "tiny";
@@ -163,7 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Types, SynthTinyTest, ::testing::Values("F32", "F16", "
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(SynthModel, SameSeedSameFileOtherSeedOtherWeights) {
-  if (!fs::exists(testing::shared_dir() / "models" / "stories260K.gguf")) GTEST_SKIP() << "no shared models";
+  ASSERT_TRUE(fs::exists(testing::shared_dir() / "models" / "stories260K.gguf")) << "no shared models";
   auto write = [](uint64_t seed, int threads, const std::string& name) {
     SynthParams p;
     p.shape = "tiny";

@@ -76,7 +76,7 @@ double dot_bound(const RefDot& d, int64_t n) { return (static_cast<double>(n) + 
 
 TEST(KernelTableTest, EveryTypeWithAReferenceHasEntries) {
   for (DType type : kWeightTypes) {
-    if (!dtype_has_ref(type)) continue;
+    ASSERT_TRUE(dtype_has_ref(type)) << dtype_name(type);
     for (KernelVariant v : supported_variants()) {
       const TypeKernels& k = kernel_table(v)->of(type);
       EXPECT_NE(k.vec_dot, nullptr) << dtype_name(type) << " " << kernel_variant_name(v);
@@ -111,7 +111,7 @@ TEST_P(KernelVariantTest, KQuantDotsAreBitIdenticalToTheReference) {
   // Exact integer sums per super-block, then the reference's own float steps.
   for (DType type : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ8_K,
                      DType::kIQ4_XS}) {
-    if (!dtype_has_ref(type)) continue;
+    ASSERT_TRUE(dtype_has_ref(type)) << dtype_name(type);
     for (uint32_t seed : {17u, 117u, 217u}) {
       const int64_t n = 1024;
       const std::vector<uint8_t> w = quantized(type, random_vec(static_cast<size_t>(n), seed, -2.0f, 2.0f), 1, n);
@@ -168,7 +168,7 @@ TEST_P(KernelVariantTest, SimdVariantsHaveTheirOwnQuantizedDots) {
   const KernelTable& scalar = kernel_table_scalar();
   for (DType type : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K,
                      DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_NL, DType::kIQ4_XS}) {
-    if (!dtype_has_ref(type)) continue;
+    ASSERT_TRUE(dtype_has_ref(type)) << dtype_name(type);
     EXPECT_NE(table().of(type).vec_dot, scalar.of(type).vec_dot) << dtype_name(type);
     EXPECT_NE(table().of(type).vec_dot_tile, scalar.of(type).vec_dot_tile) << dtype_name(type);
   }
@@ -346,10 +346,60 @@ TEST(KernelTableTest, ScalarIsAlwaysSupportedAndBestIsLast) {
 
 TEST(KernelTableTest, VariantsFollowCpuFeatures) {
   const CpuFeatures& f = cpu_features();
-  EXPECT_EQ(kernel_table(KernelVariant::kAvx2) != nullptr, f.avx2 && f.fma && f.f16c);
-  if (kernel_table(KernelVariant::kAvx512) != nullptr) {
-    EXPECT_TRUE(f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni);
+  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  EXPECT_EQ(kernel_table(KernelVariant::kAvx2) != nullptr, avx2);
+  EXPECT_EQ(kernel_table(KernelVariant::kAvx512) != nullptr,
+            avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni);
+}
+
+// On a CPU with AVX-512 (F, BW, VL, VNNI: all the AVX-512 kernels use; none uses BF16)
+// every slot of the kAvx512 table must hold AVX-512 code: not the scalar twin, not the
+// AVX2 one, and the AVX-512-only GEMMs present. A build that drops a variant (flags, an
+// #if) fails here instead of silently testing the fallback against itself. On other
+// CPUs the table must be absent, which is asserted too.
+TEST(KernelTableTest, Avx512CpuGetsEveryAvx512Kernel) {
+  const CpuFeatures& f = cpu_features();
+  const KernelTable* t = kernel_table(KernelVariant::kAvx512);
+  if (!(f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni)) {
+    EXPECT_EQ(t, nullptr);
+    return;
   }
+  ASSERT_NE(t, nullptr);
+  const KernelTable& scalar = kernel_table_scalar();
+  const KernelTable& avx2 = *kernel_table(KernelVariant::kAvx2);
+  auto own = [&](auto get, const char* what, const char* slot) {
+    EXPECT_NE(get(*t), nullptr) << what << " " << slot;
+    EXPECT_NE(get(*t), get(scalar)) << what << " " << slot << " is the scalar twin";
+    EXPECT_NE(get(*t), get(avx2)) << what << " " << slot << " is the AVX2 code";
+  };
+  for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+                     DType::kQ8_0, DType::kQ8_1, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K,
+                     DType::kIQ4_NL, DType::kIQ4_XS}) {
+    const std::string name(dtype_name(type));
+    own([type](const KernelTable& k) { return k.of(type).vec_dot; }, name.c_str(), "vec_dot");
+    own([type](const KernelTable& k) { return k.of(type).vec_dot_tile; }, name.c_str(), "vec_dot_tile");
+  }
+  for (DType type : {DType::kQ8_0, DType::kQ8_1, DType::kQ8_K, DType::kF16}) {
+    const std::string name(dtype_name(type));
+    EXPECT_NE(t->of(type).from_f32, nullptr) << name;
+    EXPECT_NE(t->of(type).from_f32, scalar.of(type).from_f32) << name << " from_f32 is the scalar twin";
+  }
+  // The GEMMs only AVX-512 has (float ones in every SIMD variant, so only non-null here).
+  for (DType type : {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+    const std::string name(dtype_name(type));
+    own([type](const KernelTable& k) { return k.of(type).gemm; }, name.c_str(), "gemm");
+    EXPECT_NE(t->of(type).gemm_from_f32, nullptr) << name;
+  }
+  for (DType type : {DType::kF32, DType::kF16, DType::kBF16}) {
+    own([type](const KernelTable& k) { return k.of(type).gemm; }, std::string(dtype_name(type)).c_str(), "gemm");
+  }
+  own([](const KernelTable& k) { return k.rms_norm; }, "op", "rms_norm");
+  own([](const KernelTable& k) { return k.softmax; }, "op", "softmax");
+  own([](const KernelTable& k) { return k.swiglu; }, "op", "swiglu");
+  own([](const KernelTable& k) { return k.rope_apply; }, "op", "rope_apply");
+  own([](const KernelTable& k) { return k.attention_head; }, "op", "attention_head");
+  own([](const KernelTable& k) { return k.attention_tile; }, "op", "attention_tile");
+  EXPECT_EQ(best_kernel_variant(), KernelVariant::kAvx512);
 }
 
 TEST(KernelTableTest, SelectKernelsSwitchesTheActiveTable) {

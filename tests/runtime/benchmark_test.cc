@@ -38,7 +38,7 @@ TEST(PeakRss, IsReported) { EXPECT_GT(peak_rss_bytes(), 1u << 20); }
 
 TEST(Benchmark, TinyRunOnStories260K) {
   const std::filesystem::path path = testing::shared_dir() / "models" / "stories260K.gguf";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no shared models";
+  ASSERT_TRUE(std::filesystem::exists(path)) << "no shared models";
   auto model = Model::load(path.string());
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   BenchParams p;
@@ -93,7 +93,7 @@ TEST(Benchmark, TinyRunOnStories260K) {
 
 TEST(Benchmark, BadParameters) {
   const std::filesystem::path path = testing::shared_dir() / "models" / "stories260K.gguf";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no shared models";
+  ASSERT_TRUE(std::filesystem::exists(path)) << "no shared models";
   auto model = Model::load(path.string());
   ASSERT_TRUE(model.ok());
   BenchParams p;

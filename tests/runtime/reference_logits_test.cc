@@ -1,11 +1,12 @@
-// Fidelity against ../shared/reference/logits: every llama model without experts whose
-// tensor types herd computes must match the reference logits of every sequence within
-// the file's tolerance, and its greedy continuation as the README's rule says.
+// Fidelity against ../shared/reference/logits: every one of its 34 models (pinned below)
+// must load and match the reference logits of every sequence within the file's
+// tolerance, and its greedy continuation as the README's rule says.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 
 #include "../support/shared_data.h"
 #include "model/context.h"
@@ -19,11 +20,30 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::vector<std::string> reference_models() {
+// Every model of ../shared/reference/logits (its README lists 34), pinned: a file that
+// goes missing, or a model the loader regresses to "unsupported", fails rather than
+// quietly shrinking the suite.
+const std::vector<std::string> kReferenceModels = {
+    "gemma-tiny-F16",     "gemma2-tiny-F16",     "gemma3-tiny-F16",    "llama-2-tiny-random", "llama-tiny-BF16",
+    "llama-tiny-F16",     "llama-tiny-F32",      "llama-tiny-IQ4_NL",  "llama-tiny-IQ4_XS",   "llama-tiny-Q2_K",
+    "llama-tiny-Q3_K_M",  "llama-tiny-Q4_0",     "llama-tiny-Q4_1",    "llama-tiny-Q4_K_M",   "llama-tiny-Q4_K_S",
+    "llama-tiny-Q5_0",    "llama-tiny-Q5_1",     "llama-tiny-Q5_K_M",  "llama-tiny-Q6_K",     "llama-tiny-Q8_0",
+    "llama-tiny-tied-F16", "llama3-tiny-F16",    "llama3-tiny-Q4_K_M", "mixtral-tiny-F16",    "mixtral-tiny-Q4_0",
+    "phi3-tiny-F16",      "qwen2-tiny-F16",      "qwen2-tiny-Q4_K_M",  "qwen2-tiny-Q8_0",     "qwen2moe-tiny-F16",
+    "qwen3-tiny-F16",     "qwen3-tiny-Q4_K_M",   "qwen3moe-tiny-F16",  "stories260K"};
+const std::set<std::string> kReferenceArchitectures = {"gemma", "gemma2", "gemma3",   "llama",   "phi3",
+                                                       "qwen2", "qwen2moe", "qwen3", "qwen3moe"};
+// The tensor types those files hold (the 16 llama-tiny file types use these 15).
+const std::set<std::string> kReferenceTensorTypes = {"BF16", "F16",  "F32",  "IQ4_NL", "IQ4_XS",
+                                                     "Q2_K", "Q3_K", "Q4_0", "Q4_1",   "Q4_K",
+                                                     "Q5_0", "Q5_1", "Q5_K", "Q6_K",   "Q8_0"};
+
+fs::path logits_dir() { return testing::shared_dir() / "reference" / "logits"; }
+
+std::vector<std::string> models_on_disk() {
   std::vector<std::string> names;
-  const fs::path dir = testing::shared_dir() / "reference" / "logits";
-  if (!fs::is_directory(dir)) return names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
+  if (!fs::is_directory(logits_dir())) return names;
+  for (const auto& entry : fs::directory_iterator(logits_dir())) {
     if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
   }
   std::sort(names.begin(), names.end());
@@ -63,15 +83,15 @@ struct Diff {
 class ReferenceLogitsTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReferenceLogitsTest, LogitsAndGreedyMatchReference) {
-  const fs::path dir = testing::shared_dir() / "reference" / "logits";
+  const fs::path dir = logits_dir();
+  ASSERT_TRUE(fs::exists(dir / (GetParam() + ".json"))) << "missing reference model " << GetParam();
   const json j = testing::read_json(dir / (GetParam() + ".json"));
   const double tol = j["tolerance"]["max_abs_logit_diff"];
   const double rms_tol = j["tolerance"]["extra_rms_check"]["max_rms_logit_diff"];
   const size_t n_vocab = j["n_vocab"];
-  if (const std::string why = unsupported_reason(j); !why.empty()) GTEST_SKIP() << "not supported yet: " << why;
+  ASSERT_EQ(unsupported_reason(j), "");
 
   Result<std::unique_ptr<Model>> model = Model::load((dir / j["model_file"].get<std::string>()).string());
-  if (model.status().code() == StatusCode::kUnsupported) GTEST_SKIP() << model.status().to_string();
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   ASSERT_EQ(static_cast<size_t>((*model)->hparams().n_vocab), n_vocab);
 
@@ -131,7 +151,7 @@ TEST_P(ReferenceLogitsTest, LogitsAndGreedyMatchReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shared, ReferenceLogitsTest, ::testing::ValuesIn(reference_models()),
+INSTANTIATE_TEST_SUITE_P(Shared, ReferenceLogitsTest, ::testing::ValuesIn(kReferenceModels),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& c : name) {
@@ -140,15 +160,27 @@ INSTANTIATE_TEST_SUITE_P(Shared, ReferenceLogitsTest, ::testing::ValuesIn(refere
                            return name;
                          });
 
-// The models the engine foundation must run are never skipped.
-TEST(ReferenceLogits, FoundationModelsAreSupported) {
-  const fs::path dir = testing::shared_dir() / "reference" / "logits";
-  if (!fs::is_directory(dir)) GTEST_SKIP() << "no shared reference data";
-  for (const char* want : {"stories260K", "llama-2-tiny-random", "llama-tiny-F32", "llama-tiny-F16", "llama-tiny-BF16",
-                           "llama-tiny-Q8_0", "llama-tiny-tied-F16", "llama3-tiny-F16"}) {
-    ASSERT_TRUE(fs::exists(dir / (std::string(want) + ".json"))) << want;
-    EXPECT_EQ(unsupported_reason(testing::read_json(dir / (std::string(want) + ".json"))), "") << want;
-    EXPECT_TRUE(Model::load((dir / (std::string(want) + ".gguf")).string()).ok()) << want;
+// The pinned lists are exactly what ../shared holds, and herd supports all of it.
+TEST(ReferenceLogits, EveryReferenceModelArchitectureAndTypeIsCovered) {
+  ASSERT_TRUE(fs::is_directory(logits_dir())) << logits_dir() << " is missing";
+  EXPECT_EQ(kReferenceModels.size(), 34u);
+  EXPECT_EQ(models_on_disk(), kReferenceModels);
+  std::set<std::string> archs, types;
+  for (const std::string& name : kReferenceModels) {
+    const fs::path path = logits_dir() / (name + ".json");
+    if (!fs::exists(path)) continue;  // reported above
+    const json j = testing::read_json(path);
+    archs.insert(j["architecture"].get<std::string>());
+    for (const auto& [type, count] : j["tensor_type_counts"].items()) types.insert(type);
+    EXPECT_EQ(unsupported_reason(j), "") << name;
+  }
+  EXPECT_EQ(archs, kReferenceArchitectures);
+  EXPECT_EQ(types, kReferenceTensorTypes);
+  for (const std::string& arch : kReferenceArchitectures) EXPECT_NE(find_arch_loader(arch), nullptr) << arch;
+  for (const std::string& type : kReferenceTensorTypes) {
+    const std::optional<DType> t = dtype_from_name(type);
+    ASSERT_TRUE(t.has_value()) << type;
+    EXPECT_TRUE(dtype_has_ref(*t)) << type;
   }
 }
 

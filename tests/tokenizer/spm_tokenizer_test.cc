@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -235,21 +234,18 @@ TEST(SpmTokenizer, TokenToPiece) {
   EXPECT_EQ(tok->token_to_piece(32000), "");
 }
 
-TEST(SpmTokenizer, LongInputIsFast) {
+// Long inputs round-trip (a quadratic merge would make this take minutes and run into
+// the test timeout; there is no timed assertion here).
+TEST(SpmTokenizer, LongInputRoundTrips) {
   const Tokenizer* tok = shared_tokenizer("vocab/ggml-vocab-llama-spm.gguf");
   ASSERT_NE(tok, nullptr);
   std::string text;
   while (text.size() < 200000) text += "The quick brown fox jumps over the lazy dog. Привет 你好 ";
   std::string no_spaces(100000, 'a');  // one long word: the worst case for merging
-  const auto start = std::chrono::steady_clock::now();
   const std::vector<int32_t> ids = tok->encode(text, true, false);
   const std::vector<int32_t> ids2 = tok->encode(no_spaces, false, false);
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(tok->decode(ids), text);
   EXPECT_EQ(tok->decode(ids2), no_spaces);
-  // Generous even under sanitizers; a quadratic merge would take minutes.
-  EXPECT_LT(secs, 30.0);
 }
 
 }  // namespace

@@ -169,15 +169,7 @@ std::vector<std::pair<int32_t, std::string>> reference_split(const Tokenizer& to
 }
 
 TEST(Tokenizer, SplitSpecialMatchesReferenceOnRandomText) {
-  VocabParams p = small_spm_params(
-      {{"ab", 0}, {"abc", 0}, {"bca", 0}, {"b", 0}, {"cc", 0}, {"abcab", 0}, {"x", 0}}, false);
-  p.types[3] = TokenType::kUserDefined;  // ab
-  p.types[4] = TokenType::kControl;      // abc
-  p.types[5] = TokenType::kUserDefined;  // bca
-  p.types[6] = TokenType::kControl;      // b
-  p.types[7] = TokenType::kUserDefined;  // cc
-  p.types[8] = TokenType::kControl;      // abcab
-  auto tok = make_tokenizer(p);
+  auto tok = testing::overlapping_specials_tokenizer();
   ASSERT_NE(tok, nullptr);
   std::mt19937 rng(11);
   for (int round = 0; round < 2000; ++round) {

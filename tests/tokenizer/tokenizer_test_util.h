@@ -136,4 +136,18 @@ inline std::unique_ptr<Tokenizer> make_tokenizer(VocabParams p) {
   return std::move(t).value();
 }
 
+// An SPM vocab whose special tokens overlap in every way: user-defined ab, bca, cc;
+// control abc, b, abcab.
+inline std::unique_ptr<Tokenizer> overlapping_specials_tokenizer() {
+  VocabParams p = small_spm_params(
+      {{"ab", 0}, {"abc", 0}, {"bca", 0}, {"b", 0}, {"cc", 0}, {"abcab", 0}, {"x", 0}}, false);
+  p.types[3] = TokenType::kUserDefined;  // ab
+  p.types[4] = TokenType::kControl;      // abc
+  p.types[5] = TokenType::kUserDefined;  // bca
+  p.types[6] = TokenType::kControl;      // b
+  p.types[7] = TokenType::kUserDefined;  // cc
+  p.types[8] = TokenType::kControl;      // abcab
+  return make_tokenizer(std::move(p));
+}
+
 }  // namespace herd::testing

@@ -164,8 +164,15 @@ TEST_F(FaultTest, ChoicesCountAgainstParallelAndTheQueue) {
   for (const auto& f : o.finish) EXPECT_TRUE(f.has_value());
   EXPECT_EQ(most_running->load(), 2);  // never more than --parallel
   self->store(nullptr);
-  e->drain();
   expect_all_freed(*e);
+  // The choices that waited for a slot (and recomputed the prompt's tail) still give
+  // what each gives alone.
+  for (int32_t i = 0; i < big.n; ++i) {
+    GenerationRequest one = big;
+    one.n = 1;
+    one.sampling.seed = big.sampling.seed + static_cast<uint64_t>(i);
+    EXPECT_EQ(run(*e, one).tokens[0], o.tokens[static_cast<size_t>(i)]) << "choice " << i;
+  }
 }
 
 TEST_F(FaultTest, RequestWorkIsBounded) {

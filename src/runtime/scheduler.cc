@@ -164,7 +164,7 @@ struct Scheduler::Impl {
 
   // Preempts the newest sequence of the group running the most to free blocks for
   // `requester`. False when that was the requester itself.
-  bool preempt_newest(Seq& requester, Step& st) {
+  bool preempt_for(Seq& requester, Step& st) {
     Seq& victim = fairness_victim();
     if (&victim == &requester && running.size() == 1) {
       fail("sequence " + std::to_string(requester.id) + " needs more KV blocks than the pool has");
@@ -189,7 +189,7 @@ struct Scheduler::Impl {
     // Preempting may take the block's other holders with it: then no copy is needed.
     while (first < s.table.size() && alloc.ref_count(s.table[first]) > 1) {
       if (alloc.n_free() == 0) {
-        if (!preempt_newest(s, st)) return 0;
+        if (!preempt_for(s, st)) return 0;
         continue;
       }
       const int32_t fresh = allocate_free();
@@ -202,7 +202,7 @@ struct Scheduler::Impl {
     while (room < want) {
       if (alloc.n_free() == 0) {
         if (room > 0) break;
-        if (!preempt_newest(s, st)) return 0;
+        if (!preempt_for(s, st)) return 0;
         continue;
       }
       s.table.push_back(allocate_free());

@@ -2,8 +2,8 @@
 // batch under a token budget that mixes ongoing decodes with chunks of new prompts
 // (chunked prefill), hands out KV blocks from a pool with reference counts, reuses
 // cached blocks for shared prompt prefixes, copies a shared block before a sequence
-// writes into it (copy-on-write), and preempts the newest sequence when blocks run
-// out (its KV is dropped and recomputed when it resumes; it never fails). A preempted
+// writes into it (copy-on-write), and preempts a sequence (the newest, of the request
+// running the most; see Fairness) when blocks run out (its KV is dropped and recomputed when it resumes; it never fails). A preempted
 // sequence's full blocks stay in the prefix cache, so on resuming it recomputes only
 // what was evicted meanwhile.
 //
@@ -13,7 +13,8 @@
 // sequences fewer than another takes a slot (and blocks) from that one's newest
 // sequence; and when blocks run short the victim is the newest sequence of the group
 // running the most. So one request with many long choices cannot hold the pool or
-// every slot while another waits: the other starts within a step.
+// every slot while another waits: the other starts within a step. (A request of one
+// sequence holds at most a context's worth of blocks, and the pool holds more.)
 //
 // The loop:  plan = schedule();  copy plan.copies, evaluate plan.chunks;
 //            complete(plan);  append_token(...) for chunks with sample;  finish(...)

@@ -35,6 +35,7 @@ struct ServeOptions {
   int32_t n_ctx = 0;
   int n_threads = 0;
   int32_t max_queue = 64;
+  int64_t max_request_tokens = 0;
   size_t max_body_bytes = 8u << 20;
 };
 
@@ -109,6 +110,7 @@ int run(const ServeOptions& o) {
       ep.n_ctx = o.n_ctx;
       ep.n_threads = o.n_threads;
       ep.max_queue = o.max_queue;
+      ep.max_request_tokens = o.max_request_tokens;
       ep.max_n = params.limits.max_n;
       ep.max_top_logprobs = params.limits.max_top_logprobs;
       Result<std::unique_ptr<Engine>> created = Engine::create(*loaded->model, *loaded->tokenizer, ep);
@@ -158,8 +160,11 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's, at most 4096)")
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
-  cmd->add_option("--max-queue", o->max_queue, "Requests waiting before new ones get 429")
+  cmd->add_option("--max-queue", o->max_queue, "Sequences waiting (n choices count n) before new requests get 429")
       ->capture_default_str()->check(CLI::Range(0, 1 << 16));
+  cmd->add_option("--max-request-tokens", o->max_request_tokens,
+                  "Most tokens one request may ask for, n x (prompt + max_tokens) (0: parallel x ctx-size)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->add_option("--max-body", o->max_body_bytes, "Largest request body in bytes (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
   return [o] { return run(*o); };

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "model/model.h"
 #include "runtime/benchmark.h"
+#include "tokenizer/tokenizer.h"
 
 namespace herd::cli {
 namespace {
@@ -33,12 +34,12 @@ CommandRunner add_bench_command(CLI::App& app) {
   cmd->add_flag("--no-warmup", o->no_warmup, "Skip the untimed warm-up run");
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
   return [o] {
-    Result<std::unique_ptr<Model>> model = Model::load(o->model);
-    if (!model.ok()) return fail(model.status().with_context(o->model));
+    Result<LoadedModel> loaded = load_model_and_tokenizer(o->model);
+    if (!loaded.ok()) return fail(loaded.status());
     BenchParams p = o->params;
     p.warmup = !o->no_warmup;
     p.on_progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    Result<BenchReport> r = run_benchmark(**model, o->model, p);
+    Result<BenchReport> r = run_benchmark(*loaded->model, *loaded->tokenizer, o->model, p);
     if (!r.ok()) return fail(r.status());
     const std::string out = o->json ? format_bench_json(*r) : format_bench_table(*r);
     std::fwrite(out.data(), 1, out.size(), stdout);

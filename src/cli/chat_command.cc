@@ -1,7 +1,7 @@
 // herd chat: an interactive terminal chat through the model's own chat template.
-// Each turn re-renders the whole conversation (as transformers would), reuses the KV
-// cache for the prefix that did not change, and streams the answer. Ctrl-C stops the
-// current answer, Ctrl-D (end of input) quits.
+// Each turn re-renders the whole conversation (as transformers would) and submits it to
+// the serving engine, whose prefix cache keeps the KV of what did not change, and
+// streams the answer. Ctrl-C stops the current answer, Ctrl-D (end of input) quits.
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
@@ -14,10 +14,13 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "gguf/gguf_file.h"
-#include "model/context.h"
+#include "cli/engine_answer.h"
 #include "model/model.h"
+<<<<<<< HEAD
 #include "runtime/chat_tokens.h"
 #include "runtime/generate.h"
+=======
+>>>>>>> wip-runtime
 #include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
 
@@ -60,8 +63,8 @@ std::string token_text(const Tokenizer& tok, int32_t id) {
 
 class ChatSession {
  public:
-  ChatSession(const ChatOptions& o, LoadedModel loaded, std::unique_ptr<Context> ctx, chat::Template tmpl)
-      : o_(o), loaded_(std::move(loaded)), ctx_(std::move(ctx)), template_(std::move(tmpl)) {
+  ChatSession(const ChatOptions& o, LoadedModel loaded, std::unique_ptr<Engine> engine, chat::Template tmpl)
+      : o_(o), loaded_(std::move(loaded)), engine_(std::move(engine)), template_(std::move(tmpl)) {
     const Tokenizer& tok = *loaded_.tokenizer;
     bos_ = token_text(tok, tok.vocab().bos_id());
     eos_ = token_text(tok, tok.vocab().eos_id());
@@ -81,57 +84,45 @@ class ChatSession {
       fail(prompt.status());
       return true;
     }
+<<<<<<< HEAD
     std::vector<int32_t> tokens = std::move(prompt).value();
     if (static_cast<int32_t>(tokens.size()) >= ctx_->n_ctx()) {
+=======
+    const Tokenizer& tok = *loaded_.tokenizer;
+    std::vector<int32_t> tokens = tok.encode(*prompt, /*add_special=*/false, /*parse_special=*/true);
+    if (tok.vocab().add_bos() && tok.vocab().bos_id() >= 0 && (tokens.empty() || tokens[0] != tok.vocab().bos_id()))
+      tokens.insert(tokens.begin(), tok.vocab().bos_id());
+    if (static_cast<int32_t>(tokens.size()) >= engine_->n_ctx()) {
+>>>>>>> wip-runtime
       messages_.erase(messages_.size() - 1);
-      fail("the conversation no longer fits the context (" + std::to_string(ctx_->n_ctx()) +
+      fail("the conversation no longer fits the context (" + std::to_string(engine_->n_ctx()) +
            " tokens); type /reset to start over");
       return true;
     }
-    // Reuse the cache when what it holds is a prefix of the new prompt.
-    bool prefix = in_ctx_.size() < tokens.size() && ctx_->n_past() == static_cast<int32_t>(in_ctx_.size());
-    for (size_t i = 0; prefix && i < in_ctx_.size(); ++i) prefix = in_ctx_[i] == tokens[i];
-    if (!prefix) {
-      ctx_->clear();
-      in_ctx_.clear();
-    }
-    const std::span<const int32_t> suffix(tokens.data() + in_ctx_.size(), tokens.size() - in_ctx_.size());
-
-    GenerateParams params;
-    params.n_predict = o_.gen.n_predict;
-    params.sampling = o_.sampling;
-    params.eos_id = tok.vocab().eos_id();
-    params.is_eog = [&tok](int32_t id) { return tok.is_end_of_generation(id); };
     StreamingDecoder decoder(tok);
     std::string answer;
-    std::vector<int32_t> generated;
     g_interrupted.store(false);
-    Result<GenerateStats> stats = generate(*ctx_, suffix, params, [&](int32_t id) {
-      generated.push_back(id);
-      if (g_interrupted.load()) return false;
-      if (tok.is_end_of_generation(id)) return true;
-      const std::string text = decoder.push(id);
-      answer += text;
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-      return true;
-    });
+    Result<Answer> result = generate_answer(
+        *engine_, std::move(tokens), o_.gen.n_predict, o_.sampling,
+        [&](std::span<const int32_t> ids) {
+          std::string text;
+          for (int32_t id : ids) text += decoder.push(id);
+          answer += text;
+          std::fwrite(text.data(), 1, text.size(), stdout);
+          std::fflush(stdout);
+        },
+        [] { return g_interrupted.load(); });
     const std::string rest = decoder.finish();
     answer += rest;
     std::fwrite(rest.data(), 1, rest.size(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
-    if (!stats.ok()) {
-      ctx_->clear();
-      in_ctx_.clear();
+    if (!result.ok()) {
       messages_.erase(messages_.size() - 1);
-      fail(stats.status());
+      fail(result.status());
       return true;
     }
     if (g_interrupted.exchange(false)) std::fputs("[stopped]\n", stderr);
-    // The cache holds the prompt and every generated token but the last.
-    in_ctx_ = tokens;
-    if (!generated.empty()) in_ctx_.insert(in_ctx_.end(), generated.begin(), generated.end() - 1);
     messages_.push_back({{"role", "assistant"}, {"content", answer}});
     return true;
   }
@@ -145,11 +136,10 @@ class ChatSession {
  private:
   const ChatOptions& o_;
   LoadedModel loaded_;
-  std::unique_ptr<Context> ctx_;
+  std::unique_ptr<Engine> engine_;
   chat::Template template_;
   std::string bos_, eos_;
   nlohmann::ordered_json messages_;
-  std::vector<int32_t> in_ctx_;
 };
 
 int run(const ChatOptions& o) {
@@ -166,8 +156,8 @@ int run(const ChatOptions& o) {
   Result<chat::Template> tmpl = chat::Template::parse(text);
   if (!tmpl.ok()) return fail(tmpl.status().with_context("the model's chat template"));
 
-  Result<std::unique_ptr<Context>> ctx = Context::create(*loaded->model, {opts.gen.n_ctx, 512, opts.gen.n_threads});
-  if (!ctx.ok()) return fail(ctx.status());
+  Result<std::unique_ptr<Engine>> engine = create_terminal_engine(*loaded->model, *loaded->tokenizer, opts.gen);
+  if (!engine.ok()) return fail(engine.status());
 
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
@@ -175,7 +165,7 @@ int run(const ChatOptions& o) {
   sa.sa_flags = 0;  // no SA_RESTART: Ctrl-C interrupts a pending read
   sigaction(SIGINT, &sa, nullptr);
 
-  ChatSession session(opts, std::move(loaded).value(), std::move(ctx).value(), std::move(tmpl).value());
+  ChatSession session(opts, std::move(loaded).value(), std::move(engine).value(), std::move(tmpl).value());
   std::fprintf(stderr, "herd chat: Ctrl-C stops an answer, Ctrl-D quits, /reset starts over.\n");
   std::string line;
   for (;;) {

@@ -1,13 +1,13 @@
-// herd run: generate text from a prompt, streamed to stdout; speeds to stderr.
+// herd run: generate text from a prompt, streamed to stdout; speeds to stderr. It runs
+// on the serving engine, as the server does.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
-#include "model/context.h"
+#include "cli/engine_answer.h"
 #include "model/model.h"
-#include "runtime/generate.h"
 #include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
 
@@ -45,43 +45,33 @@ int run(const RunOptions& o) {
     if (prompt.empty()) return fail("the prompt is empty and the model adds no BOS token; give -p TEXT");
   }
 
-  Result<std::unique_ptr<Context>> ctx = Context::create(*loaded->model, {o.gen.n_ctx, 512, o.gen.n_threads});
-  if (!ctx.ok()) return fail(ctx.status());
-
-  GenerateParams params;
-  params.n_predict = o.gen.n_predict;
-  params.sampling = sampling;
-  params.eos_id = tok.vocab().eos_id();
-  params.is_eog = [&tok](int32_t id) { return tok.is_end_of_generation(id); };
+  Result<std::unique_ptr<Engine>> engine = create_terminal_engine(*loaded->model, tok, o.gen);
+  if (!engine.ok()) return fail(engine.status());
 
   // The prompt goes through the same decoder first, so the text reads on seamlessly.
   StreamingDecoder decoder(tok);
   for (int32_t id : prompt) {
-    if (id < 0 || id >= tok.vocab().n_tokens()) break;  // eval reports the bad id
+    if (id < 0 || id >= tok.vocab().n_tokens()) break;  // submit reports the bad id
     std::fputs(decoder.push(id).c_str(), stdout);
   }
   std::fflush(stdout);
-  Result<GenerateStats> stats = generate(**ctx, prompt, params, [&](int32_t id) {
-    if (tok.is_end_of_generation(id)) return true;
-    const std::string text = decoder.push(id);
-    if (!text.empty()) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-    }
-    return true;
+  Result<Answer> answer = generate_answer(**engine, prompt, o.gen.n_predict, sampling, [&](std::span<const int32_t> ids) {
+    std::string text;
+    for (int32_t id : ids) text += decoder.push(id);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
   });
   const std::string rest = decoder.finish();
   std::fwrite(rest.data(), 1, rest.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
-  if (!stats.ok()) return fail(stats.status());
+  if (!answer.ok()) return fail(answer.status());
   std::fprintf(stderr, "\nmodel: %s\n", describe_model(*loaded->model).c_str());
-  std::fprintf(stderr, "prompt: %d tokens (tokenized in %.3f ms) in %.3f s (%.1f tokens/s)\n", stats->n_prompt,
-               tokenize_ms, stats->prompt_seconds, stats->prompt_tokens_per_second());
+  std::fprintf(stderr, "prompt: %d tokens (tokenized in %.3f ms) in %.3f s (%.1f tokens/s)\n", answer->n_prompt,
+               tokenize_ms, answer->prompt_seconds, answer->prompt_tokens_per_second());
   std::fprintf(stderr, "generation: %d tokens in %.3f s (%.1f tokens/s), stopped: %s, threads: %d, seed: %llu\n",
-               stats->n_generated, stats->generate_seconds, stats->generate_tokens_per_second(),
-               stop_reason_name(stats->stop), (*ctx)->n_threads(),
-               static_cast<unsigned long long>(sampling.seed));
+               answer->n_generated, answer->generate_seconds, answer->generate_tokens_per_second(), answer->stop,
+               (*engine)->n_threads(), static_cast<unsigned long long>(sampling.seed));
   return 0;
 }
 

@@ -8,17 +8,17 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
+#include <variant>
 
-#include "model/context.h"
+#include "runtime/engine.h"
 
 namespace herd {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string fmt(const char* f, double a, double b) {
   char buf[64];
@@ -72,21 +72,32 @@ std::string json_number(double v) {
   return buf;
 }
 
-// One timed pp run: a fresh context, n random ids as one batch.
-Result<double> time_prompt(Context& ctx, std::span<const int32_t> tokens) {
-  ctx.clear();
-  const Clock::time_point t0 = Clock::now();
-  HERD_RETURN_IF_ERROR(ctx.eval(tokens, false));
-  return seconds_since(t0);
-}
+// Runs one request to its end through the engine: the seconds from submit to its
+// first token, and from there to the end.
+struct Timed {
+  double to_first = 0.0;
+  double after_first = 0.0;
+};
 
-// One timed tg run: a 1-token prompt (not timed), then n single-token steps.
-Result<double> time_generation(Context& ctx, std::span<const int32_t> tokens) {
-  ctx.clear();
-  HERD_RETURN_IF_ERROR(ctx.eval(tokens.subspan(0, 1), false));
+Result<Timed> time_request(Engine& engine, std::vector<int32_t> prompt, int32_t n_tokens) {
+  GenerationRequest req;
+  req.prompt = std::move(prompt);
+  req.max_tokens = n_tokens;
+  req.ignore_eos = true;  // exactly n_tokens, whatever they are
+  req.sampling.temperature = 0.0f;
   const Clock::time_point t0 = Clock::now();
-  for (size_t i = 1; i < tokens.size(); ++i) HERD_RETURN_IF_ERROR(ctx.eval(tokens.subspan(i, 1), false));
-  return seconds_since(t0);
+  HERD_ASSIGN_OR_RETURN(std::shared_ptr<RequestStream> stream, engine.submit(std::move(req)));
+  Clock::time_point first = t0;
+  for (;;) {
+    std::optional<RequestEvent> e = stream->next(std::chrono::hours(1));
+    if (!e) return internal_error("the engine sent nothing for an hour");
+    if (auto* failed = std::get_if<RequestFailed>(&*e)) return failed->status;
+    if (std::holds_alternative<RequestDone>(*e)) break;
+    if (first == t0) first = Clock::now();
+  }
+  const Clock::time_point end = Clock::now();
+  return Timed{.to_first = std::chrono::duration<double>(first - t0).count(),
+               .after_first = std::chrono::duration<double>(end - first).count()};
 }
 
 // Weight bytes read per generated token (see BenchReport::weight_bytes_per_token).
@@ -143,7 +154,8 @@ uint64_t peak_rss_bytes() {
   return 0;
 }
 
-Result<BenchReport> run_benchmark(const Model& model, const std::string& model_path, const BenchParams& params) {
+Result<BenchReport> run_benchmark(const Model& model, const Tokenizer& tokenizer, const std::string& model_path,
+                                  const BenchParams& params) {
   if (params.n_prompt < 0 || params.n_gen < 0) return invalid_argument("token counts must not be negative");
   if (params.repetitions < 1) return invalid_argument("repetitions must be at least 1");
   if (params.n_prompt == 0 && params.n_gen == 0) return invalid_argument("nothing to run: -p and -n are both 0");
@@ -156,20 +168,31 @@ Result<BenchReport> run_benchmark(const Model& model, const std::string& model_p
   report.n_params = info.n_params;
   report.repetitions = params.repetitions;
 
-  ContextParams cp;
-  cp.n_ctx = std::max(params.n_prompt, params.n_gen + 1);
-  cp.n_batch = std::max(params.n_prompt, 1);
-  cp.n_threads = params.n_threads;
-  HERD_ASSIGN_OR_RETURN(std::unique_ptr<Context> ctx, Context::create(model, cp));
-  report.n_threads = ctx->n_threads();
+  // Through the serving engine, one sequence at a time: "pp" is a prompt of n_prompt
+  // ids evaluated as one batch (and one token sampled), "tg" n_gen decode steps
+  // after a 1-token prompt, timed from its first token. Every run has a new first
+  // token, so the prefix cache never serves one from another.
+  EngineParams ep;
+  ep.n_parallel = 1;
+  ep.n_ctx = std::max(params.n_prompt + 1, params.n_gen + 2);
+  ep.max_batch_tokens = std::max(params.n_prompt, 1);
+  ep.n_threads = params.n_threads;
+  HERD_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::create(model, tokenizer, ep));
+  report.n_threads = engine->n_threads();
 
   // Random ids away from the first few (often control tokens); tiny vocabularies use all.
   const int32_t n_vocab = model.hparams().n_vocab;
   const int32_t lo = n_vocab > 16 ? 3 : 0;
   std::mt19937_64 rng(params.seed);
   std::uniform_int_distribution<int32_t> pick(lo, n_vocab - 1);
-  std::vector<int32_t> tokens(static_cast<size_t>(std::max(params.n_prompt, params.n_gen + 1)));
-  for (int32_t& t : tokens) t = pick(rng);
+  int32_t first_token = lo;
+  auto random_prompt = [&](int32_t n) {
+    std::vector<int32_t> tokens(static_cast<size_t>(n));
+    for (int32_t& t : tokens) t = pick(rng);
+    tokens[0] = first_token;
+    first_token = first_token + 1 < n_vocab ? first_token + 1 : lo;
+    return tokens;
+  };
 
   struct Spec {
     std::string name;
@@ -183,9 +206,10 @@ Result<BenchReport> run_benchmark(const Model& model, const std::string& model_p
     BenchTest test;
     test.name = spec.name;
     test.n_tokens = spec.n;
-    const std::span<const int32_t> ids(tokens.data(), static_cast<size_t>(spec.prompt ? spec.n : spec.n + 1));
     for (int r = params.warmup ? -1 : 0; r < params.repetitions; ++r) {
-      HERD_ASSIGN_OR_RETURN(double secs, spec.prompt ? time_prompt(*ctx, ids) : time_generation(*ctx, ids));
+      HERD_ASSIGN_OR_RETURN(Timed t, spec.prompt ? time_request(*engine, random_prompt(spec.n), 1)
+                                                 : time_request(*engine, random_prompt(1), spec.n + 1));
+      const double secs = spec.prompt ? t.to_first : t.after_first;
       const double tps = secs > 0 ? spec.n / secs : 0.0;
       if (r >= 0) test.tokens_per_second.push_back(tps);
       if (params.on_progress) {

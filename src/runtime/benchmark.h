@@ -1,7 +1,8 @@
-// `herd bench`: llama-bench style throughput of one model. "pp" evaluates a prompt of
-// n_prompt random token ids as one batch in a fresh context; "tg" decodes n_gen single
-// tokens after a 1-token prompt. Each test runs once to warm up, then `repetitions`
-// timed times; speeds are reported as tokens/s statistics.
+// `herd bench`: llama-bench style throughput of one model, through the serving engine
+// (the one generation loop). "pp" evaluates a prompt of n_prompt random token ids as
+// one batch; "tg" decodes n_gen single tokens after a 1-token prompt. Each test runs
+// once to warm up, then `repetitions` timed times; speeds are reported as tokens/s
+// statistics.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "base/status.h"
 #include "model/model.h"
+#include "tokenizer/tokenizer.h"
 
 namespace herd {
 
@@ -62,7 +64,8 @@ struct BenchReport {
 };
 
 // kInvalidArgument for negative counts or no repetitions.
-Result<BenchReport> run_benchmark(const Model& model, const std::string& model_path, const BenchParams& params);
+Result<BenchReport> run_benchmark(const Model& model, const Tokenizer& tokenizer, const std::string& model_path,
+                                  const BenchParams& params);
 
 // A markdown table in the style of llama-bench, plus the peak RSS line.
 std::string format_bench_table(const BenchReport& report);

@@ -31,7 +31,7 @@ Status check_params(const EngineParams& p) {
   if (p.max_batch_tokens < 1) return invalid_argument("batch size must be positive");
   // A request always waits in the queue for a moment, so 0 would refuse them all.
   if (p.max_queue < 1) return invalid_argument("queue size must be at least 1");
-  if (p.max_n < 1 || p.max_top_logprobs < 0) return invalid_argument("bad request limits");
+  if (p.max_n < 1 || p.max_top_logprobs < 0 || p.max_request_tokens < 0) return invalid_argument("bad request limits");
   return Status();
 }
 
@@ -45,7 +45,11 @@ Engine::Impl::Choice::Choice(const Tokenizer& t, const GenerationRequest& req, i
         return s;
       }()),
       decoder(t, /*render_special=*/false, at_text_start),
-      stop(req.stop) {}
+      stop(req.stop) {
+  if (req.penalize_prompt) {
+    for (int32_t token : req.prompt) sampler.accept(token);
+  }
+}
 
 Engine::Impl::Impl(const Model& m, const Tokenizer& t, const EngineParams& p, std::unique_ptr<Context> c,
                    int32_t ctx_len)
@@ -131,6 +135,20 @@ Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest req) {
   if (req.n < 1 || req.n > im.params.max_n) {
     return invalid_argument("n must be in [1, " + std::to_string(im.params.max_n) + "]");
   }
+  if (req.n > im.params.max_queue) {
+    return invalid_argument("n = " + std::to_string(req.n) + " choices cannot wait in a queue of " +
+                            std::to_string(im.params.max_queue) + " sequences");
+  }
+  // Every choice may run to the end of the context when max_tokens is unset.
+  const int64_t per_choice = req.max_tokens > 0 ? n_prompt + static_cast<int64_t>(req.max_tokens) : im.n_ctx;
+  const int64_t work = per_choice * req.n;
+  const int64_t max_work = im.params.max_request_tokens > 0 ? im.params.max_request_tokens
+                                                            : static_cast<int64_t>(im.params.n_parallel) * im.n_ctx;
+  if (work > max_work) {
+    return invalid_argument("this request asks for up to " + std::to_string(work) +
+                            " tokens (n x (prompt + max_tokens)); the limit per request is " + std::to_string(max_work) +
+                            ": lower n or max_tokens");
+  }
   if (req.top_logprobs > im.params.max_top_logprobs) {
     return invalid_argument("top_logprobs must be at most " + std::to_string(im.params.max_top_logprobs));
   }
@@ -151,9 +169,11 @@ Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest req) {
   {
     std::lock_guard<std::mutex> lock(im.mu);
     if (im.draining || im.stopping) return unavailable("the server is shutting down");
-    if (static_cast<int32_t>(im.incoming.size()) + im.stats.n_waiting >= im.params.max_queue) {
-      return resource_exhausted("the queue is full (" + std::to_string(im.params.max_queue) + " waiting requests)");
+    // A request of n choices takes n places: they all wait for a slot of --parallel.
+    if (im.n_incoming_seqs + im.stats.n_waiting + a->req.n > im.params.max_queue) {
+      return resource_exhausted("the queue is full (" + std::to_string(im.params.max_queue) + " waiting sequences)");
     }
+    im.n_incoming_seqs += a->req.n;
     im.incoming.push_back(std::move(a));
     ++im.n_in_flight;
   }
@@ -164,12 +184,13 @@ Result<std::shared_ptr<RequestStream>> Engine::submit(GenerationRequest req) {
 EngineStats Engine::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   EngineStats s = impl_->stats;
-  s.n_waiting += static_cast<int32_t>(impl_->incoming.size());
+  s.n_waiting += impl_->n_incoming_seqs;
   return s;
 }
 
 int32_t Engine::n_ctx() const { return impl_->n_ctx; }
 int32_t Engine::n_vocab() const { return impl_->model.hparams().n_vocab; }
+int Engine::n_threads() const { return impl_->ctx->n_threads(); }  // fixed at creation
 
 void Engine::drain() {
   std::unique_lock<std::mutex> lock(impl_->mu);
@@ -186,15 +207,24 @@ void Engine::Impl::run() {
       if (stopping) break;
       // They stay in the queue depth until publish_stats() counts them in the scheduler;
       // otherwise submit() would see a short queue meanwhile and let too many in.
-      stats.n_waiting += static_cast<int32_t>(incoming.size());
+      stats.n_waiting += n_incoming_seqs;
+      n_incoming_seqs = 0;
       while (!incoming.empty()) {
         arrived.push_back(std::move(incoming.front()));
         incoming.pop_front();
       }
     }
     for (auto& a : arrived) admit(std::move(a));
-    cancel_cancelled();
-    step();
+    // The exception barrier: throws pinned on a request or a batch are caught inside
+    // (engine_step.cc); whatever else throws fails what is in flight, not the process.
+    try {
+      cancel_cancelled();
+      step();
+    } catch (const std::exception& e) {
+      fail_all(caught("engine step", &e));
+    } catch (...) {
+      fail_all(caught("engine step", nullptr));
+    }
     end_finished_requests();
     publish_stats();  // before the events go out, so a client that is done sees its blocks freed
     deliver();

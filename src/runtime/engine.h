@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "base/status.h"
@@ -18,16 +19,27 @@
 
 namespace herd {
 
+// Fault injection for tests: hooks the loop thread calls; a throw from one acts like
+// a throw from the code it stands in front of. Unset (the default) they cost nothing.
+struct EngineFaults {
+  std::function<void()> before_eval;                            // the model, on a batch
+  std::function<void(const GenerationRequest&)> before_sample;  // one request's sampling
+};
+
 struct EngineParams {
   int32_t n_parallel = 4;          // sequences decoding at once
   int32_t n_ctx = 0;               // longest sequence; 0: the model's, capped at 4096
   int32_t kv_size = 0;             // positions in the KV pool; 0: n_parallel * n_ctx + one block
   int32_t kv_block_size = 16;
   int32_t max_batch_tokens = 512;  // tokens per step, prefill and decode together
-  int32_t max_queue = 64;          // requests waiting to start before submit refuses
+  int32_t max_queue = 64;          // sequences (a request of n choices counts n) waiting before submit refuses
   int32_t max_n = 16;              // choices per request
+  // Work one request may ask for: n * (prompt + max_tokens, or the context when
+  // max_tokens is unset); 0: n_parallel * n_ctx.
+  int64_t max_request_tokens = 0;
   int32_t max_top_logprobs = 20;
   int n_threads = 0;               // 0: all hardware threads
+  EngineFaults faults;             // tests only
 };
 
 class Engine final : public GenerationService {
@@ -42,6 +54,7 @@ class Engine final : public GenerationService {
   int32_t n_ctx() const override;
   int32_t n_vocab() const override;
   void drain() override;
+  int n_threads() const;  // the compute threads evaluating batches
 
  private:
   struct Impl;

@@ -5,6 +5,8 @@
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
+#include <string>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -39,6 +41,7 @@ struct Engine::Impl {
     GenerationRequest req;
     std::vector<Choice> choices;
     bool forked = false;
+    bool failed = false;  // RequestFailed is posted; it leaves with end_finished_requests()
     int32_t n_done = 0;
     int32_t completion_tokens = 0;
     int32_t cached_prompt_tokens = 0;
@@ -53,7 +56,16 @@ struct Engine::Impl {
   bool step();                             // [loop] false: nothing was scheduled
   void cancel_cancelled();                 // [loop]
   void fail_all(const Status& status);     // [loop]
+  // Exception barrier: a throw fails the requests it can be pinned on (one request's
+  // admission or sampling; every request in a batch the model threw on; otherwise
+  // all), with an internal error whose text is for the log; one line goes to stderr
+  // and the loop serves the others.
+  void fail_request(Active& a, const Status& status);  // [loop] frees its blocks
+  void fail_batch(const StepPlan& plan, const Status& status);  // [loop]
+  Status logged_failure(const std::string& what);              // an internal error, logged
+  Status caught(const char* where, const std::exception* e);   // the same for a throw
   void sample_choice(Active& a, int32_t index, std::span<const float> logits);  // [loop]
+  void sample_guarded(SeqId seq, std::span<const float> logits);              // [loop]
   void on_sampled(SeqId seq, std::span<const float> logits);                 // [loop]
   void finish_choice(Active& a, Choice& c);  // [loop] frees its sequence
   void end_finished_requests();              // [loop]
@@ -80,6 +92,7 @@ struct Engine::Impl {
   bool stopping = false;
   bool draining = false;
   EngineStats stats;
+  int32_t n_incoming_seqs = 0;  // choices of the requests in incoming
 
   std::list<std::unique_ptr<Active>> active;                        // [loop]
   std::unordered_map<SeqId, std::pair<Active*, int32_t>> by_seq;    // [loop]

@@ -1,22 +1,59 @@
 // One step of the engine loop: schedule, copy blocks, evaluate the batch, sample a
 // token for every sequence that reached its last known token, report, clean up.
 #include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <unordered_set>
 
 #include "runtime/engine_impl.h"
 #include "runtime/token_logprobs.h"
 
 namespace herd {
 
-void Engine::Impl::admit(std::unique_ptr<Active> a) {
-  a->choices.reserve(static_cast<size_t>(a->req.n));
-  // A prompt of only control tokens (BOS) starts the text: SPM drops the leading space.
-  const bool at_text_start = tok.decode(a->req.prompt).empty();
-  for (int32_t i = 0; i < a->req.n; ++i) a->choices.emplace_back(tok, a->req, i, at_text_start);
-  Choice& first = a->choices[0];
-  first.seq = next_seq++;
-  sched.add(first.seq, a->req.prompt);
-  by_seq[first.seq] = {a.get(), 0};
-  active.push_back(std::move(a));
+Status Engine::Impl::logged_failure(const std::string& what) {
+  std::fprintf(stderr, "herd: engine: %s; failing the requests involved\n", what.c_str());
+  return internal_error(what);
+}
+
+Status Engine::Impl::caught(const char* where, const std::exception* e) {
+  return logged_failure(std::string(where) + " threw " + (e ? e->what() : "a non-standard exception"));
+}
+
+void Engine::Impl::admit(std::unique_ptr<Active> owned) {
+  active.push_back(std::move(owned));
+  Active& a = *active.back();
+  try {
+    a.choices.reserve(static_cast<size_t>(a.req.n));
+    // A prompt of only control tokens (BOS) starts the text: SPM drops the leading space.
+    const bool at_text_start = tok.decode(a.req.prompt).empty();
+    for (int32_t i = 0; i < a.req.n; ++i) a.choices.emplace_back(tok, a.req, i, at_text_start);
+    Choice& first = a.choices[0];
+    first.seq = next_seq++;
+    // The request's choices form one scheduler group: they share its fairness.
+    sched.add(first.seq, a.req.prompt, /*group=*/first.seq);
+    by_seq[first.seq] = {&a, 0};
+  } catch (const std::exception& e) {
+    fail_request(a, caught("admitting a request", &e));
+  } catch (...) {
+    fail_request(a, caught("admitting a request", nullptr));
+  }
+}
+
+void Engine::Impl::fail_request(Active& a, const Status& status) {
+  if (a.failed) return;
+  for (Choice& c : a.choices) finish_choice(a, c);
+  a.failed = true;
+  post(a, RequestFailed{status});
+}
+
+void Engine::Impl::fail_batch(const StepPlan& plan, const Status& status) {
+  std::unordered_set<Active*> hit;
+  for (const ScheduledChunk& ch : plan.chunks) {
+    auto it = by_seq.find(ch.seq);
+    if (it != by_seq.end()) hit.insert(it->second.first);
+  }
+  // Every sequence of the plan is finished now, so the scheduler drops the plan.
+  for (Active* a : hit) fail_request(*a, status);
 }
 
 void Engine::Impl::finish_choice(Active& a, Choice& c) {
@@ -46,10 +83,7 @@ void Engine::Impl::cancel_cancelled() {
 }
 
 void Engine::Impl::fail_all(const Status& status) {
-  for (auto& a : active) {
-    for (Choice& c : a->choices) finish_choice(*a, c);
-    post(*a, RequestFailed{status});
-  }
+  for (auto& a : active) fail_request(*a, status);
   n_ended += static_cast<int32_t>(active.size());
   active.clear();
 }
@@ -78,18 +112,41 @@ bool Engine::Impl::step() {
     batch_tables.push_back(sched.block_table(ch.seq));
   }
   const BatchInput batch{batch_tokens, batch_positions, batch_seqs, batch_tables, batch_rows};
-  const Status st = ctx->eval_batch(batch);
+  Status st;
+  try {
+    if (params.faults.before_eval) params.faults.before_eval();
+    st = ctx->eval_batch(batch);
+    // The scheduler built a batch the model refused: our bug.
+    if (!st.ok()) st = logged_failure("evaluating a batch: " + st.message());
+  } catch (const std::exception& e) {
+    st = caught("evaluating a batch", &e);
+  } catch (...) {
+    st = caught("evaluating a batch", nullptr);
+  }
   ++counters.steps_total;
-  if (!st.ok()) {  // the scheduler built a batch the model refused: our bug
-    fail_all(internal_error("evaluating a batch: " + st.message()));
+  if (!st.ok()) {
+    fail_batch(plan, st);
     return true;
   }
   sched.complete(plan);
   int64_t row = 0;
   for (const ScheduledChunk& ch : plan.chunks) {
-    if (ch.sample) on_sampled(ch.seq, ctx->logits(row++));
+    if (ch.sample) sample_guarded(ch.seq, ctx->logits(row++));
   }
   return true;
+}
+
+void Engine::Impl::sample_guarded(SeqId seq, std::span<const float> logits) {
+  auto it = by_seq.find(seq);
+  if (it == by_seq.end()) return;  // finished meanwhile
+  Active& a = *it->second.first;   // stays alive until end_finished_requests()
+  try {
+    on_sampled(seq, logits);
+  } catch (const std::exception& e) {
+    fail_request(a, caught("sampling", &e));
+  } catch (...) {
+    fail_request(a, caught("sampling", nullptr));
+  }
 }
 
 void Engine::Impl::on_sampled(SeqId seq, std::span<const float> logits) {
@@ -117,6 +174,7 @@ void Engine::Impl::on_sampled(SeqId seq, std::span<const float> logits) {
 void Engine::Impl::sample_choice(Active& a, int32_t index, std::span<const float> logits) {
   Choice& c = a.choices[static_cast<size_t>(index)];
   if (c.done) return;
+  if (params.faults.before_sample) params.faults.before_sample(a.req);
   const int32_t token = c.sampler.sample(logits);
   c.sampler.accept(token);
   ++c.n_generated;
@@ -155,6 +213,11 @@ void Engine::Impl::sample_choice(Active& a, int32_t index, std::span<const float
 void Engine::Impl::end_finished_requests() {
   for (auto it = active.begin(); it != active.end();) {
     Active& a = **it;
+    if (a.failed) {  // its RequestFailed is posted
+      it = active.erase(it);
+      ++n_ended;
+      continue;
+    }
     if (a.n_done < a.req.n) {
       ++it;
       continue;
@@ -185,7 +248,12 @@ void Engine::Impl::publish_stats() {
   const BlockAllocator& b = sched.blocks();
   std::lock_guard<std::mutex> lock(mu);
   stats = counters;
+  // Queue depth in sequences: the scheduler's, and the choices that start once their
+  // request's prompt is in.
   stats.n_waiting = sched.n_waiting();
+  for (const auto& a : active) {
+    if (!a->forked && !a->failed) stats.n_waiting += a->req.n - 1;
+  }
   stats.n_running = sched.n_running();
   stats.kv_blocks_total = b.n_total();
   stats.kv_blocks_used = b.n_used();

@@ -27,6 +27,7 @@ struct GenerationRequest {
   int32_t n = 1;                    // choices, sharing the prompt's KV blocks
   int32_t top_logprobs = -1;        // < 0: no logprobs; k >= 0: chosen token + k alternatives
   bool ignore_eos = false;          // keep going past end-of-generation tokens
+  bool penalize_prompt = false;     // the penalties' history starts with the prompt's tokens
 };
 
 enum class FinishReason { kStop, kLength, kCancelled };

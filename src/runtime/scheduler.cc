@@ -21,6 +21,7 @@ namespace {
 struct Scheduler::Impl {
   struct Seq {
     SeqId id = 0;
+    GroupId group = 0;
     uint64_t arrival = 0;  // order of add()/fork(): smaller is older
     std::vector<int32_t> tokens;
     int32_t n_prompt = 0;
@@ -74,12 +75,68 @@ struct Scheduler::Impl {
     auto pos = std::find_if(running.begin(), running.end(),
                             [&](SeqId r) { return seqs.at(r).arrival > arrival; });
     running.insert(pos, id);
+    ++group_running[seqs.at(id).group];
+  }
+
+  void erase_running(const Seq& s) {
+    running.erase(std::find(running.begin(), running.end(), s.id));
+    auto it = group_running.find(s.group);
+    if (--it->second == 0) group_running.erase(it);
+  }
+
+  int32_t running_in(GroupId g) const {
+    auto it = group_running.find(g);
+    return it == group_running.end() ? 0 : it->second;
+  }
+
+  // The newest sequence of the group running the most (ties: the group whose newest
+  // sequence is newest); with one sequence per group, simply the newest.
+  Seq& fairness_victim() {
+    int32_t most = 0;
+    for (const auto& [g, n] : group_running) most = std::max(most, n);
+    for (auto it = running.rbegin(); it != running.rend(); ++it) {
+      Seq& s = seqs.at(*it);
+      if (running_in(s.group) == most) return s;
+    }
+    fail("no running sequence to preempt");
+  }
+
+  // A sequence another group may take a slot from: only from a group running at
+  // least two more than `have`, so moving one slot narrows the gap (no ping-pong).
+  Seq* fair_claim(int32_t have) {
+    if (running.empty()) return nullptr;
+    Seq& v = fairness_victim();
+    return running_in(v.group) >= have + 2 ? &v : nullptr;
+  }
+
+  // The waiting sequence to admit next: the first in queue order of the groups that
+  // run the fewest sequences.
+  std::deque<SeqId>::iterator fairest_waiting() {
+    auto best = waiting.begin();
+    int32_t best_n = running_in(seqs.at(*best).group);
+    for (auto it = std::next(best); it != waiting.end() && best_n > 0; ++it) {
+      const int32_t n = running_in(seqs.at(*it).group);
+      if (n < best_n) {
+        best = it;
+        best_n = n;
+      }
+    }
+    return best;
+  }
+
+  // Behind preempted sequences that arrived earlier, ahead of everything else.
+  void enqueue_resumable(const Seq& s) {
+    auto pos = std::find_if(waiting.begin(), waiting.end(), [&](SeqId w) {
+      const Seq& ws = seqs.at(w);
+      return !ws.admitted || ws.arrival > s.arrival;
+    });
+    waiting.insert(pos, s.id);
   }
 
   // Back to the waiting queue, behind preempted sequences that arrived earlier and
   // ahead of everything else, to be recomputed when it is admitted again.
   void preempt(Seq& victim, Step& st) {
-    running.erase(std::find(running.begin(), running.end(), victim.id));
+    erase_running(victim);
     victim.running = false;
     auto& chunks = st.plan.chunks;
     for (auto it = chunks.begin(); it != chunks.end();) {
@@ -99,20 +156,16 @@ struct Scheduler::Impl {
       }
     }
     release_table(victim);
-    auto pos = std::find_if(waiting.begin(), waiting.end(), [&](SeqId w) {
-      const Seq& ws = seqs.at(w);
-      return !ws.admitted || ws.arrival > victim.arrival;
-    });
-    waiting.insert(pos, victim.id);
+    enqueue_resumable(victim);
     st.plan.preempted.push_back(victim.id);
     st.preempted_any = true;
     ++n_preemptions;
   }
 
-  // Preempts the newest running sequence to free blocks for `requester`. False when
-  // that was the requester itself.
-  bool preempt_newest(Seq& requester, Step& st) {
-    Seq& victim = seqs.at(running.back());
+  // Preempts the newest sequence of the group running the most to free blocks for
+  // `requester`. False when that was the requester itself.
+  bool preempt_for(Seq& requester, Step& st) {
+    Seq& victim = fairness_victim();
     if (&victim == &requester && running.size() == 1) {
       fail("sequence " + std::to_string(requester.id) + " needs more KV blocks than the pool has");
     }
@@ -136,7 +189,7 @@ struct Scheduler::Impl {
     // Preempting may take the block's other holders with it: then no copy is needed.
     while (first < s.table.size() && alloc.ref_count(s.table[first]) > 1) {
       if (alloc.n_free() == 0) {
-        if (!preempt_newest(s, st)) return 0;
+        if (!preempt_for(s, st)) return 0;
         continue;
       }
       const int32_t fresh = allocate_free();
@@ -149,7 +202,7 @@ struct Scheduler::Impl {
     while (room < want) {
       if (alloc.n_free() == 0) {
         if (room > 0) break;
-        if (!preempt_newest(s, st)) return 0;
+        if (!preempt_for(s, st)) return 0;
         continue;
       }
       s.table.push_back(allocate_free());
@@ -166,10 +219,11 @@ struct Scheduler::Impl {
     s.planned_step = step;
   }
 
-  // Moves the head of the waiting queue into running with its first chunk, reusing
-  // the longest chain of cached full blocks of its tokens. Only free blocks are used:
-  // false (and nothing changes) when none are left for it.
-  bool admit(Seq& s, Step& st) {
+  // Moves a waiting sequence into running with its first chunk, reusing the longest
+  // chain of cached full blocks of its tokens. Only free blocks are used: false (and
+  // nothing changes) when none are left for it.
+  bool admit(std::deque<SeqId>::iterator where, Step& st) {
+    Seq& s = seqs.at(*where);
     const int32_t bs = params.block_size;
     const int32_t len = static_cast<int32_t>(s.tokens.size());
     // At least the last token is evaluated, so the engine gets logits to sample from.
@@ -191,7 +245,7 @@ struct Scheduler::Impl {
     const int32_t n_new = std::min((want + bs - 1) / bs, free_blocks);
     want = std::min(want, n_new * bs);
 
-    waiting.pop_front();
+    waiting.erase(where);
     for (int32_t block : hits) alloc.retain(block);
     s.table = hits;
     for (int32_t i = 0; i < n_new; ++i) s.table.push_back(allocate_free());
@@ -235,6 +289,7 @@ struct Scheduler::Impl {
   std::unordered_map<SeqId, Seq> seqs;
   std::deque<SeqId> waiting;     // preempted ones first (by arrival), then new ones FIFO
   std::vector<SeqId> running;    // by arrival, oldest first: back() is the newest
+  std::unordered_map<GroupId, int32_t> group_running;  // running sequences per group (> 0)
   uint64_t next_arrival = 0;
   uint64_t step = 0;
   int64_t n_preemptions = 0;
@@ -260,7 +315,7 @@ Scheduler::Scheduler(const SchedulerParams& params) {
 
 Scheduler::~Scheduler() = default;
 
-void Scheduler::add(SeqId id, std::vector<int32_t> prompt) {
+void Scheduler::add(SeqId id, std::vector<int32_t> prompt, GroupId group) {
   Impl& m = *impl_;
   if (prompt.empty()) fail("empty prompt");
   const int64_t blocks_needed = (static_cast<int64_t>(prompt.size()) + m.params.block_size - 1) / m.params.block_size;
@@ -268,6 +323,7 @@ void Scheduler::add(SeqId id, std::vector<int32_t> prompt) {
   if (m.seqs.contains(id)) fail("sequence " + std::to_string(id) + " added twice");
   Impl::Seq s;
   s.id = id;
+  s.group = group < 0 ? id : group;
   s.arrival = m.next_arrival++;
   s.n_prompt = static_cast<int32_t>(prompt.size());
   s.tokens = std::move(prompt);
@@ -284,18 +340,26 @@ void Scheduler::fork(SeqId parent, SeqId child) {
   if (m.seqs.contains(child)) fail("sequence " + std::to_string(child) + " added twice");
   Impl::Seq c;
   c.id = child;
+  c.group = p.group;
   c.arrival = m.next_arrival++;
   c.tokens = p.tokens;
   c.n_prompt = p.n_prompt;
-  c.n_computed = p.n_computed;
-  c.n_published = p.n_published;
   c.sampled_at = p.sampled_at;
-  c.table = p.table;
-  c.running = true;
-  c.admitted = true;
-  for (int32_t block : c.table) m.alloc.retain(block);
-  m.seqs.emplace(child, std::move(c));
-  m.running.push_back(child);  // the newest arrival
+  c.admitted = true;  // it resumes like a preempted sequence, its prompt not counted as cached
+  const bool runs = static_cast<int32_t>(m.running.size()) < m.params.max_running;
+  if (runs) {
+    c.n_computed = p.n_computed;
+    c.n_published = p.n_published;
+    c.table = p.table;
+    c.running = true;
+    for (int32_t block : c.table) m.alloc.retain(block);
+  }
+  const Impl::Seq& added = m.seqs.emplace(child, std::move(c)).first->second;
+  if (runs) {
+    m.insert_running(child);  // the newest arrival: at the back
+  } else {
+    m.enqueue_resumable(added);
+  }
 }
 
 StepPlan Scheduler::schedule() {
@@ -330,12 +394,23 @@ StepPlan Scheduler::schedule() {
     if (n == 0) continue;
     m.add_chunk(s, n, st);
   }
-  // 3. New (and preempted) sequences in order, while there is room; not in a step
-  // that had to preempt, since blocks are short.
-  if (!st.preempted_any) {
-    while (st.budget > 0 && static_cast<int32_t>(m.running.size()) < m.params.max_running && !m.waiting.empty()) {
-      if (!m.admit(m.seqs.at(m.waiting.front()), st)) break;
+  // 3. Waiting sequences, the group running the fewest first, while there is room;
+  // not in a step that had to preempt (blocks are short), unless the group has a
+  // fair claim on another's slot or blocks: then that one's newest is preempted.
+  // Every turn admits (spending budget) or preempts from a group running at least
+  // two more than the claimant (narrowing the gap), so the loop ends.
+  while (st.budget > 0 && !m.waiting.empty()) {
+    const auto next = m.fairest_waiting();
+    Impl::Seq* victim = m.fair_claim(m.running_in(m.seqs.at(*next).group));
+    const bool full = static_cast<int32_t>(m.running.size()) >= m.params.max_running;
+    if (victim == nullptr && (full || st.preempted_any)) break;
+    if (full) {
+      m.preempt(*victim, st);
+      continue;
     }
+    if (m.admit(next, st)) continue;
+    if (victim == nullptr) break;
+    m.preempt(*victim, st);  // for its blocks
   }
   for (const ScheduledChunk& c : st.plan.chunks) m.in_flight.push_back(c.seq);
   return std::move(st.plan);
@@ -372,7 +447,7 @@ void Scheduler::finish(SeqId id) {
   if (it == m.seqs.end()) return;
   Impl::Seq& s = it->second;
   if (s.running) {
-    m.running.erase(std::find(m.running.begin(), m.running.end(), id));
+    m.erase_running(s);
     m.release_table(s);
   } else {
     m.waiting.erase(std::find(m.waiting.begin(), m.waiting.end(), id));
@@ -387,6 +462,7 @@ int32_t Scheduler::n_prompt(SeqId id) const { return impl_->get(id).n_prompt; }
 int32_t Scheduler::n_cached_prompt(SeqId id) const { return impl_->get(id).n_cached_prompt; }
 int32_t Scheduler::n_computed(SeqId id) const { return impl_->get(id).n_computed; }
 bool Scheduler::is_running(SeqId id) const { return impl_->get(id).running; }
+GroupId Scheduler::group(SeqId id) const { return impl_->get(id).group; }
 int32_t Scheduler::n_waiting() const { return static_cast<int32_t>(impl_->waiting.size()); }
 int32_t Scheduler::n_running() const { return static_cast<int32_t>(impl_->running.size()); }
 int64_t Scheduler::n_preemptions() const { return impl_->n_preemptions; }

@@ -2,10 +2,19 @@
 // batch under a token budget that mixes ongoing decodes with chunks of new prompts
 // (chunked prefill), hands out KV blocks from a pool with reference counts, reuses
 // cached blocks for shared prompt prefixes, copies a shared block before a sequence
-// writes into it (copy-on-write), and preempts the newest sequence when blocks run
-// out (its KV is dropped and recomputed when it resumes; it never fails). A preempted
+// writes into it (copy-on-write), and preempts a sequence (the newest, of the request
+// running the most; see Fairness) when blocks run out (its KV is dropped and recomputed when it resumes; it never fails). A preempted
 // sequence's full blocks stay in the prefix cache, so on resuming it recomputes only
 // what was evicted meanwhile.
+//
+// Fairness: the sequences of one request (its n choices) form a group. At most
+// max_running sequences run at once, forks included; waiting sequences are admitted
+// group by group, the group running the fewest first; a group running two or more
+// sequences fewer than another takes a slot (and blocks) from that one's newest
+// sequence; and when blocks run short the victim is the newest sequence of the group
+// running the most. So one request with many long choices cannot hold the pool or
+// every slot while another waits: the other starts within a step. (A request of one
+// sequence holds at most a context's worth of blocks, and the pool holds more.)
 //
 // The loop:  plan = schedule();  copy plan.copies, evaluate plan.chunks;
 //            complete(plan);  append_token(...) for chunks with sample;  finish(...)
@@ -22,6 +31,7 @@
 namespace herd {
 
 using SeqId = int64_t;
+using GroupId = int64_t;  // the sequences of one request
 
 struct SchedulerParams {
   int32_t block_size = 16;         // tokens per KV block
@@ -66,19 +76,25 @@ class Scheduler {
 
   // A new sequence waits in arrival order. Its prompt must be non-empty and fit in
   // the pool (ceil(len / block_size) + 1 <= n_blocks); the caller checks that.
-  void add(SeqId id, std::vector<int32_t> prompt);
-  // A new sequence with the parent's tokens, sharing all the parent's blocks (also a
-  // partly filled last one: the first write into a shared block copies it). Used for
-  // n > 1 choices once the prompt is evaluated. The parent must be running with all
-  // its tokens evaluated; the child is running too and needs a token appended
-  // before it is scheduled. The child arrives now: it is the newest sequence.
+  // group < 0: a group of its own.
+  void add(SeqId id, std::vector<int32_t> prompt, GroupId group = -1);
+  // A new sequence of the parent's group with the parent's tokens. Used for n > 1
+  // choices once the prompt is evaluated; the parent must be running with all its
+  // tokens evaluated. With fewer than max_running sequences running, the child runs
+  // at once, sharing all the parent's blocks (also a partly filled last one: the
+  // first write into a shared block copies it); otherwise it waits like a preempted
+  // sequence and finds the parent's full blocks in the prefix cache when admitted.
+  // Either way it needs a token appended before it is scheduled (it is not sampled
+  // at the parent's length again). The child arrives now: it is the newest sequence.
   void fork(SeqId parent, SeqId child);
 
   // The next batch, at most max_batch_tokens tokens: first one token for each running
   // sequence with a sampled token pending (oldest first), then the next chunk of each
-  // running sequence still prefilling or recomputing, then waiting sequences in order
-  // (preempted ones first), up to max_running and while free blocks last; none are
-  // admitted in a step that had to preempt. A prefill chunk shrinks to the blocks it
+  // running sequence still prefilling or recomputing, then waiting sequences (the
+  // group running the fewest first; within that, preempted ones first, then in
+  // arrival order), up to max_running and while free blocks last; none are admitted
+  // in a step that had to preempt, except a fair claim (see Fairness above, which
+  // may preempt for it). A prefill chunk shrinks to the blocks it
   // can get before anyone is preempted. Every plan must be complete()d before the
   // next schedule(), unless all its sequences were finished meanwhile (a failed
   // batch). Block tables change only inside schedule() and complete().
@@ -104,6 +120,7 @@ class Scheduler {
   // Leading positions whose KV is in the sequence's blocks (0 while waiting).
   int32_t n_computed(SeqId id) const;
   bool is_running(SeqId id) const;  // false: waiting (new or preempted)
+  GroupId group(SeqId id) const;
 
   int32_t n_waiting() const;
   int32_t n_running() const;

@@ -49,7 +49,9 @@ TEST(Benchmark, TinyRunOnStories260K) {
   p.measure_bandwidth = false;  // a 1 GiB probe has no place in a unit test
   int n_lines = 0;
   p.on_progress = [&](const std::string&) { ++n_lines; };
-  Result<BenchReport> r = run_benchmark(**model, path.string(), p);
+  auto tok = Tokenizer::from_gguf((*model)->gguf());
+  ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+  Result<BenchReport> r = run_benchmark(**model, **tok, path.string(), p);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(n_lines, 2 * (3 + 1));  // with a warm-up each
   EXPECT_EQ(r->architecture, "llama");
@@ -96,13 +98,15 @@ TEST(Benchmark, BadParameters) {
   ASSERT_TRUE(std::filesystem::exists(path)) << "no shared models";
   auto model = Model::load(path.string());
   ASSERT_TRUE(model.ok());
+  auto tok = Tokenizer::from_gguf((*model)->gguf());
+  ASSERT_TRUE(tok.ok());
   BenchParams p;
   p.repetitions = 0;
-  EXPECT_EQ(run_benchmark(**model, "", p).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_benchmark(**model, **tok, "", p).status().code(), StatusCode::kInvalidArgument);
   p.repetitions = 1;
   p.n_prompt = 0;
   p.n_gen = 0;
-  EXPECT_EQ(run_benchmark(**model, "", p).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_benchmark(**model, **tok, "", p).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -56,6 +56,7 @@ void check_invariants(const Scheduler& s, const std::set<SeqId>& live, const Fak
     e.expect_kv_matches(s, id);
   }
   ASSERT_EQ(running, s.n_running());
+  ASSERT_LE(running, s.params().max_running) << "forks count against max_running too";
   ASSERT_EQ(static_cast<int32_t>(live.size()) - running, s.n_waiting());
   for (int32_t b = 0; b < s.blocks().n_total(); ++b) {
     ASSERT_EQ(s.blocks().ref_count(b), refs.contains(b) ? refs[b] : 0) << "block " << b;

@@ -21,7 +21,7 @@ class EngineAnswerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const fs::path path = herd::testing::shared_dir() / "models" / "stories260K.gguf";
-    if (!fs::exists(path)) GTEST_SKIP() << "no " << path;
+    ASSERT_TRUE(fs::exists(path)) << "no " << path;
     Result<LoadedModel> loaded = load_model_and_tokenizer(path.string());
     ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
     loaded_ = std::move(loaded).value();

@@ -16,11 +16,7 @@
 #include "gguf/gguf_file.h"
 #include "cli/engine_answer.h"
 #include "model/model.h"
-<<<<<<< HEAD
 #include "runtime/chat_tokens.h"
-#include "runtime/generate.h"
-=======
->>>>>>> wip-runtime
 #include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
 
@@ -84,16 +80,8 @@ class ChatSession {
       fail(prompt.status());
       return true;
     }
-<<<<<<< HEAD
     std::vector<int32_t> tokens = std::move(prompt).value();
-    if (static_cast<int32_t>(tokens.size()) >= ctx_->n_ctx()) {
-=======
-    const Tokenizer& tok = *loaded_.tokenizer;
-    std::vector<int32_t> tokens = tok.encode(*prompt, /*add_special=*/false, /*parse_special=*/true);
-    if (tok.vocab().add_bos() && tok.vocab().bos_id() >= 0 && (tokens.empty() || tokens[0] != tok.vocab().bos_id()))
-      tokens.insert(tokens.begin(), tok.vocab().bos_id());
     if (static_cast<int32_t>(tokens.size()) >= engine_->n_ctx()) {
->>>>>>> wip-runtime
       messages_.erase(messages_.size() - 1);
       fail("the conversation no longer fits the context (" + std::to_string(engine_->n_ctx()) +
            " tokens); type /reset to start over");

@@ -116,6 +116,7 @@ Status start_serving(const ServeOptions& o, const server::HttpServerParams& para
     ep.n_ctx = o.n_ctx;
     ep.n_threads = o.n_threads;
     ep.max_queue = o.max_queue;
+    ep.max_request_tokens = o.max_request_tokens;
     ep.max_n = params.limits.max_n;
     ep.max_top_logprobs = params.limits.max_top_logprobs;
     Result<std::unique_ptr<Engine>> created = Engine::create(*(*loaded)->model, *(*loaded)->tokenizer, ep);
@@ -180,57 +181,12 @@ int run(const ServeOptions& o) {
   Status serve_status;
   Status started;
   {
-<<<<<<< HEAD
     // Destroyed in reverse: the server stops and its thread ends before the watcher,
     // and both before the engine and the model they use.
     SignalWatcher watcher(&http, set);
     ServingThread serving(&http, &serve_status);
     started = start_serving(o, params, http, &loaded, &engine);
     if (started.ok()) serving.join();  // until a drain (or a second signal) stops the server
-=======
-    std::optional<SignalWatcher> watcher(std::in_place, &http, set);
-    Result<LoadedModel> loaded = load_model_and_tokenizer(o.model);
-    std::unique_ptr<GenerationService> engine;
-    if (!loaded.ok()) {
-      exit_code = fail(loaded.status());
-    } else {
-      EngineParams ep;
-      ep.n_parallel = o.n_parallel;
-      ep.n_ctx = o.n_ctx;
-      ep.n_threads = o.n_threads;
-      ep.max_queue = o.max_queue;
-      ep.max_request_tokens = o.max_request_tokens;
-      ep.max_n = params.limits.max_n;
-      ep.max_top_logprobs = params.limits.max_top_logprobs;
-      Result<std::unique_ptr<Engine>> created = Engine::create(*loaded->model, *loaded->tokenizer, ep);
-      if (!created.ok()) {
-        exit_code = fail(created.status().with_context("starting the engine"));
-      } else {
-        engine = std::move(created).value();
-      }
-    }
-    if (exit_code == 0) {
-      Result<std::string_view> tmpl = loaded->model->gguf().get_string("tokenizer.chat_template");
-      if (!tmpl.ok()) std::fprintf(stderr, "herd serve: the model has no chat template; using ChatML\n");
-      Result<server::ServedModel> served = server::make_served_model(
-          o.alias.empty() ? server::model_id_from_path(o.model) : o.alias, *loaded->tokenizer,
-          tmpl.ok() ? std::optional<std::string>(std::string(*tmpl)) : std::nullopt);
-      if (!served.ok()) {
-        exit_code = fail(served.status());
-      } else {
-        if (!o.alias.empty()) served->names.push_back(server::model_id_from_path(o.model));
-        http.set_ready(std::move(served).value(), engine.get());
-        std::fprintf(stderr, "herd serve: ready (model \"%s\", context %d, %d in parallel)\n",
-                     o.alias.empty() ? server::model_id_from_path(o.model).c_str() : o.alias.c_str(),
-                     engine->n_ctx(), o.n_parallel);
-      }
-    }
-    if (exit_code != 0) http.stop();
-    serving.join();  // until a drain (or a second signal) stops the server
-    // The watcher (and a drain it started) must end before the engine and model go.
-    watcher.reset();
-    if (exit_code == 0 && !serve_status.ok()) exit_code = fail(serve_status);
->>>>>>> wip-runtime
   }
   if (!started.ok()) return fail(started);
   if (!serve_status.ok()) return fail(serve_status);
@@ -253,16 +209,11 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's, at most 4096)")
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
-<<<<<<< HEAD
-  cmd->add_option("--max-queue", o->max_queue, "Requests waiting before new ones get 429")
-      ->capture_default_str()->check(CLI::Range(1, 1 << 16));
-=======
   cmd->add_option("--max-queue", o->max_queue, "Sequences waiting (n choices count n) before new requests get 429")
-      ->capture_default_str()->check(CLI::Range(0, 1 << 16));
+      ->capture_default_str()->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--max-request-tokens", o->max_request_tokens,
                   "Most tokens one request may ask for, n x (prompt + max_tokens) (0: parallel x ctx-size)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
->>>>>>> wip-runtime
   cmd->add_option("--max-body", o->max_body_bytes, "Largest request body in bytes (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
   cmd->add_option("--max-connections", o->max_connections, "Open connections before new ones get 503")

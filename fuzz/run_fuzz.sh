@@ -7,6 +7,8 @@
 #                       (models/vocab/*.inp), each behind a byte picking vocab and flags
 #   fuzz_bpe_split      corpus/tokenizer/*.txt and the llama-bpe and qwen2 test inputs
 #   fuzz_chat_template  the shared chat templates (reference/chat-templates/templates)
+#   fuzz_model_load     one byte per base model (no edits) and a few edit lists; the
+#                       models themselves are read by the fuzzer from $HERD_SHARED_DIR
 #
 # usage: run_fuzz.sh FUZZER WORK_DIR SECONDS [extra libFuzzer flags...]
 #   HERD_SHARED_DIR  the shared test files (default: ../shared next to the repository)
@@ -65,6 +67,16 @@ case $(basename "$fuzzer") in
       if [[ -f "$inp" ]]; then cp "$inp" "$corpus/$(basename "$inp")"; fi
     done
     dict=(-dict="$here/tokenizer.dict")
+    ;;
+  fuzz_model_load*)
+    # Byte 0 picks the base model (fuzz_model_load.cc's kBaseModels); then op bytes.
+    for i in $(seq 0 11); do
+      printf "\\x$(printf '%02x' "$i")" > "$corpus/base-$i"
+      # block_count doubled; a tensor retyped; the architecture swapped.
+      printf "\\x$(printf '%02x' "$i")\\x00\\x00\\x00\\x05" > "$corpus/base-$i-layers"
+      printf "\\x$(printf '%02x' "$i")\\x09\\x03\\x00\\x00\\x02" > "$corpus/base-$i-retype"
+      printf "\\x$(printf '%02x' "$i")\\x04\\x01\\x00\\x01" > "$corpus/base-$i-arch"
+    done
     ;;
   fuzz_chat_template*)
     for t in "$shared"/reference/chat-templates/templates/*.jinja; do

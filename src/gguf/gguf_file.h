@@ -118,6 +118,7 @@ class GgufFile {
   Status read_alignment();
   Status read_tensor_infos(GgufCursor& cur, uint64_t n_tensors);
   Status place_tensors(uint64_t header_end);
+  Status check_no_overlap() const;
 
   MappedFile file_;
   std::span<const uint8_t> bytes_;

@@ -33,6 +33,7 @@ with_flag_byte() {
 }
 
 dict=()
+target_flags=()
 case $(basename "$fuzzer") in
   fuzz_gguf*)
     cp "$here"/corpus/gguf/*.gguf "$corpus/"
@@ -77,6 +78,7 @@ case $(basename "$fuzzer") in
       printf "\\x$(printf '%02x' "$i")\\x09\\x03\\x00\\x00\\x02" > "$corpus/base-$i-retype"
       printf "\\x$(printf '%02x' "$i")\\x04\\x01\\x00\\x01" > "$corpus/base-$i-arch"
     done
+    target_flags=(-max_len=128 -len_control=0)  # up to ~16 edits from the start
     ;;
   fuzz_chat_template*)
     for t in "$shared"/reference/chat-templates/templates/*.jinja; do
@@ -90,5 +92,5 @@ case $(basename "$fuzzer") in
 esac
 
 exec "$fuzzer" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
-  "${dict[@]}" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+  "${dict[@]}" "${target_flags[@]}" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
   "$@" "$corpus"

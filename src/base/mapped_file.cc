@@ -29,9 +29,7 @@ Status not_regular(const std::string& path, mode_t mode) {
 
 }  // namespace
 
-Result<MappedFile> MappedFile::open(const std::string& path) {
-  // Refuse FIFOs, devices and directories before opening: opening a FIFO blocks until a
-  // writer comes. O_NONBLOCK covers a path swapped for one between stat and open.
+Status check_regular_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
@@ -39,6 +37,14 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
     return err == ENOENT ? not_found(msg) : io_error(msg);
   }
   if (!S_ISREG(st.st_mode)) return not_regular(path, st.st_mode);
+  return Status::ok_status();
+}
+
+Result<MappedFile> MappedFile::open(const std::string& path) {
+  // Refuse FIFOs, devices and directories before opening: opening a FIFO blocks until a
+  // writer comes. O_NONBLOCK covers a path swapped for one between stat and open.
+  HERD_RETURN_IF_ERROR(check_regular_file(path));
+  struct stat st {};
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;

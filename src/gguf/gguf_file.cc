@@ -13,6 +13,7 @@
 // - A file without tensors may end before the padding after its header (llama.cpp's vocab
 //   files do); its data offset is then the file size.
 #include <algorithm>
+#include <exception>
 #include <new>
 #include <string>
 
@@ -71,12 +72,7 @@ Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
   std::unique_ptr<GgufFile> file(new GgufFile());
   file->file_ = std::move(mapped).value();
   file->bytes_ = file->file_.bytes();
-  Status s;
-  try {
-    s = file->parse_all();
-  } catch (const std::bad_alloc&) {
-    s = resource_exhausted("out of memory while parsing metadata");
-  }
+  const Status s = file->parse_guarded();
   if (!s.ok()) return s.with_context(path);
   return file;
 }
@@ -84,14 +80,21 @@ Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
 Result<std::unique_ptr<GgufFile>> GgufFile::parse(std::span<const uint8_t> bytes) {
   std::unique_ptr<GgufFile> file(new GgufFile());
   file->bytes_ = bytes;
-  Status s;
-  try {
-    s = file->parse_all();
-  } catch (const std::bad_alloc&) {
-    s = resource_exhausted("out of memory while parsing metadata");
-  }
+  const Status s = file->parse_guarded();
   if (!s.ok()) return s;
   return file;
+}
+
+Status GgufFile::parse_guarded() {
+  // Counts are checked against the file before anything is reserved; this keeps a real
+  // shortage of memory (or a throw that slipped through) a Status, never an exception.
+  try {
+    return parse_all();
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("out of memory while parsing metadata");
+  } catch (const std::exception& e) {
+    return internal_error(std::string("parsing failed: ") + e.what());
+  }
 }
 
 Status GgufFile::parse_all() {

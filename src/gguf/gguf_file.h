@@ -113,6 +113,7 @@ class GgufFile {
 
  private:
   GgufFile() = default;
+  Status parse_guarded();  // parse_all() with exceptions turned into a Status
   Status parse_all();
   Status read_metadata(GgufCursor& cur, uint64_t n_kv);
   Status read_alignment();

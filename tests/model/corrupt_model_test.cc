@@ -10,6 +10,7 @@
 
 #include "../support/shared_data.h"
 #include "gguf/gguf_image.h"
+#include "model/context.h"
 #include "model/model.h"
 
 namespace herd {
@@ -174,6 +175,24 @@ TEST_F(CorruptModel, TensorDataPastTheFileIsRefused) {
                  "tensor \"token_embd.weight\": data [" + std::to_string(embd_begin) + ", " +
                      std::to_string(embd_begin + 64 * 512 * 1024 * sizeof(float)) + ") ends past end of file (size " +
                      size + ")");
+}
+
+// A MoE file's dense feed_forward_length backs no tensor; found by fuzz_model_load, it
+// used to size the context's FFN scratch (26 GB for this one).
+TEST_F(CorruptModel, UncheckedFfnLengthOfAMoeFileSizesNothing) {
+  IMAGE_OR_SKIP(img, "reference/logits/qwen3moe-tiny-F16.gguf");
+  img.set("qwen3moe.feed_forward_length", u32(std::numeric_limits<int32_t>::max()));
+  img.set("qwen3moe.expert_feed_forward_length", u32(256));
+  img.set("qwen3moe.expert_shared_feed_forward_length", u32(std::numeric_limits<int32_t>::max()));
+  Result<std::unique_ptr<Model>> m = load(img);
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  const int64_t before = max_rss_bytes();
+  Result<std::unique_ptr<Context>> ctx = Context::create(**m, {16, 4, 1});
+  ASSERT_TRUE(ctx.ok()) << ctx.status().to_string();
+  const int32_t ids[] = {1, 2, 3};
+  ASSERT_TRUE((*ctx)->eval(ids, false).ok());
+  const int64_t grown = max_rss_bytes() - before;
+  EXPECT_LT(grown, 32 << 20) << "peak RSS grew by " << grown << " bytes";
 }
 
 TEST_F(CorruptModel, CountsThatAreNotPositive32BitAreRefused) {

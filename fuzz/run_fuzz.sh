@@ -8,6 +8,8 @@
 #   fuzz_bpe_split      corpus/tokenizer/*.txt and the llama-bpe and qwen2 test inputs
 #   fuzz_chat_template  the shared chat templates (reference/chat-templates/templates)
 #   fuzz_http_request   three hand-written requests (pipelined, chunked, HTTP/1.0)
+#   fuzz_model_load     one byte per base model (no edits) and a few edit lists; the
+#                       models themselves are read by the fuzzer from $HERD_SHARED_DIR
 #
 # usage: run_fuzz.sh FUZZER WORK_DIR SECONDS [extra libFuzzer flags...]
 #   HERD_SHARED_DIR  the shared test files (default: ../shared next to the repository)
@@ -32,6 +34,7 @@ with_flag_byte() {
 }
 
 dict=()
+target_flags=()
 case $(basename "$fuzzer") in
   fuzz_gguf*)
     cp "$here"/corpus/gguf/*.gguf "$corpus/"
@@ -67,6 +70,19 @@ case $(basename "$fuzzer") in
     done
     dict=(-dict="$here/tokenizer.dict")
     ;;
+  fuzz_model_load*)
+    # Byte 0 picks the base model (fuzz_model_load.cc's kBaseModels); then op bytes.
+    for i in $(seq 0 11); do
+      printf "\\x$(printf '%02x' "$i")" > "$corpus/base-$i"
+      # block_count doubled; a tensor retyped; the architecture swapped.
+      printf "\\x$(printf '%02x' "$i")\\x00\\x00\\x00\\x05" > "$corpus/base-$i-layers"
+      printf "\\x$(printf '%02x' "$i")\\x09\\x03\\x00\\x00\\x02" > "$corpus/base-$i-retype"
+      printf "\\x$(printf '%02x' "$i")\\x04\\x01\\x00\\x01" > "$corpus/base-$i-arch"
+    done
+    # Up to ~16 edits from the start; no single allocation near what a count from the file
+    # could ask for (the base models are at most 7.4 MB).
+    target_flags=(-max_len=128 -len_control=0 -malloc_limit_mb=256)
+    ;;
   fuzz_chat_template*)
     for t in "$shared"/reference/chat-templates/templates/*.jinja; do
       if [[ -f "$t" ]]; then cp "$t" "$corpus/"; fi
@@ -87,5 +103,5 @@ case $(basename "$fuzzer") in
 esac
 
 exec "$fuzzer" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
-  "${dict[@]}" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+  "${dict[@]}" "${target_flags[@]}" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
   "$@" "$corpus"

@@ -11,14 +11,46 @@
 
 namespace herd {
 
+namespace {
+
+std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "";
+}
+
+Status not_regular(const std::string& path, mode_t mode) {
+  const std::string kind = file_kind(mode);
+  return invalid_argument(path + ": not a regular file" + (kind.empty() ? "" : " (" + kind + ")"));
+}
+
+}  // namespace
+
+Status check_regular_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    std::string msg = path + ": " + std::strerror(err);
+    return err == ENOENT ? not_found(msg) : io_error(msg);
+  }
+  if (!S_ISREG(st.st_mode)) return not_regular(path, st.st_mode);
+  return Status::ok_status();
+}
+
 Result<MappedFile> MappedFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Refuse FIFOs, devices and directories before opening: opening a FIFO blocks until a
+  // writer comes. O_NONBLOCK covers a path swapped for one between stat and open.
+  HERD_RETURN_IF_ERROR(check_regular_file(path));
+  struct stat st {};
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
     std::string msg = path + ": " + std::strerror(err);
     return err == ENOENT ? not_found(msg) : io_error(msg);
   }
-  struct stat st {};
   if (fstat(fd, &st) != 0) {
     std::string msg = path + ": " + std::strerror(errno);
     ::close(fd);
@@ -26,7 +58,7 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return invalid_argument(path + ": not a regular file");
+    return not_regular(path, st.st_mode);
   }
   MappedFile f;
   f.path_ = path;

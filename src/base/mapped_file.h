@@ -10,6 +10,11 @@
 
 namespace herd {
 
+// OK when path names a regular file (after symlinks), without opening it: kNotFound when
+// it does not exist, kInvalidArgument "<path>: not a regular file (a FIFO)" for a FIFO,
+// device, socket or directory (opening a FIFO would block until a writer comes).
+Status check_regular_file(const std::string& path);
+
 class MappedFile {
  public:
   static Result<MappedFile> open(const std::string& path);

@@ -8,11 +8,21 @@
 #include <cstdlib>
 #include <limits>
 
+#include "base/mapped_file.h"
 #include "model/model.h"
 #include "sampling/sampling_params.h"
 #include "tokenizer/tokenizer.h"
 
 namespace herd::cli {
+
+CLI::Option* require_regular_file(CLI::Option* opt) {
+  return opt->check(CLI::Validator(
+      [](const std::string& path) {
+        const Status s = check_regular_file(path);
+        return s.ok() ? std::string() : s.message();
+      },
+      "FILE", "RegularFile"));
+}
 
 int fail(const Status& status) { return fail(status.message()); }
 

@@ -10,7 +10,8 @@
 
 namespace CLI {
 class App;
-}
+class Option;
+}  // namespace CLI
 
 namespace herd {
 struct SamplingParams;
@@ -23,6 +24,11 @@ namespace herd::cli {
 // Prints "herd: error: <message>" on one line to stderr and returns exit code 1.
 int fail(const Status& status);
 int fail(const std::string& message);
+
+// Makes opt accept only a regular file (after symlinks). Use it instead of
+// CLI::ExistingFile for model paths: that one lets a FIFO through, and opening a FIFO
+// blocks until a writer comes. The error is one line: "<path>: not a regular file (a FIFO)".
+CLI::Option* require_regular_file(CLI::Option* opt);
 
 // "1 2 3" or "1,2,3" -> ids; an error names the bad item.
 Result<std::vector<int32_t>> parse_id_list(const std::string& text);

@@ -12,10 +12,10 @@ namespace herd::cli {
 CommandRunner add_inspect_command(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("inspect", "Print a GGUF file's metadata and tensors");
-  cmd->add_option("file", *path, "GGUF file")->required()->check(CLI::ExistingFile);
+  require_regular_file(cmd->add_option("file", *path, "GGUF file")->required());
   return [path] {
     Result<std::unique_ptr<GgufFile>> file = GgufFile::open(*path);
-    if (!file.ok()) return fail(file.status().with_context(*path));
+    if (!file.ok()) return fail(file.status());  // it names the path
     // A runnable model gets its one-line summary first; vocab-only and other GGUFs
     // (projectors, adapters) just get the dump.
     if (Result<std::unique_ptr<Model>> model = Model::load(*path); model.ok()) {

@@ -60,7 +60,7 @@ int run(const LogitsOptions& o) {
 CommandRunner add_logits_command(CLI::App& app) {
   auto o = std::make_shared<LogitsOptions>();
   CLI::App* cmd = app.add_subcommand("logits", "Write the logits of every position as float32");
-  cmd->add_option("-m,--model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
+  require_regular_file(cmd->add_option("-m,--model", o->model, "GGUF model file")->required());
   cmd->add_option("--ids", o->ids, "Token ids: \"1 2 3\"")->required();
   cmd->add_option("-o,--output", o->output, "Output file")->required();
   cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));

@@ -22,7 +22,7 @@ void print_tensor_progress(const QuantizeProgress& p) {
 CommandRunner add_quantize_command(CLI::App& app) {
   auto o = std::make_shared<QuantizeParams>();
   CLI::App* cmd = app.add_subcommand("quantize", "Quantize an F32/F16/BF16 GGUF model");
-  cmd->add_option("input", o->input, "Source GGUF (F32, F16 or BF16 weights)")->required()->check(CLI::ExistingFile);
+  require_regular_file(cmd->add_option("input", o->input, "Source GGUF (F32, F16 or BF16 weights)")->required());
   cmd->add_option("output", o->output, "Output GGUF")->required();
   cmd->add_option("type", o->type, "File type: " + file_type_names())->required();
   cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));

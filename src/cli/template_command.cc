@@ -102,7 +102,7 @@ int run(const TemplateOptions& o) {
 CommandRunner add_template_command(CLI::App& app) {
   auto o = std::make_shared<TemplateOptions>();
   CLI::App* cmd = app.add_subcommand("template", "Render a chat template with a JSON context (as transformers does)");
-  cmd->add_option("-m,--model", o->model, "Use this GGUF model's tokenizer.chat_template")->check(CLI::ExistingFile);
+  require_regular_file(cmd->add_option("-m,--model", o->model, "Use this GGUF model's tokenizer.chat_template"));
   cmd->add_option("files", o->files, "[TEMPLATE.jinja] CONTEXT.json ('-' reads stdin)")->required();
   cmd->add_option("--now", o->now, "The time strftime_now sees, e.g. 2024-07-26T12:00:00 (default: now)");
   return [o] { return run(*o); };

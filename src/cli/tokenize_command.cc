@@ -40,7 +40,7 @@ int run(const TokenizeOptions& o) {
 CommandRunner add_tokenize_command(CLI::App& app) {
   auto o = std::make_shared<TokenizeOptions>();
   CLI::App* cmd = app.add_subcommand("tokenize", "Print the token ids and pieces of a text");
-  cmd->add_option("-m,--model", o->model, "GGUF model (or vocab-only) file")->required()->check(CLI::ExistingFile);
+  require_regular_file(cmd->add_option("-m,--model", o->model, "GGUF model (or vocab-only) file")->required());
   cmd->add_option("text", o->text, "Text to tokenize")->required();
   cmd->add_flag("--ids", o->ids_only, "Print only the ids, space-separated");
   cmd->add_flag("--no-bos", o->no_bos, "Do not add BOS/EOS tokens");

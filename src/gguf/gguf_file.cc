@@ -6,11 +6,14 @@
 // - A tensor has 1..4 dims and every dim is > 0: ggml allows a 0 dim, but such a tensor
 //   holds no data, no writer emits one, and n_rows() would divide by it.
 // - Tensor names and keys must be non-empty and unique; their bytes need not be UTF-8.
-// - Tensor data may be in any order and may overlap; each tensor only has to lie inside
-//   the file. Bytes after the last tensor are allowed.
+// - Tensor data may be in any order but must lie inside the file, and no two tensors may
+//   share bytes (llama.cpp's reader requires them back to back; a shared range is a
+//   corrupt or crafted file whose weights alias). Gaps and bytes after the last tensor
+//   are allowed.
 // - A file without tensors may end before the padding after its header (llama.cpp's vocab
 //   files do); its data offset is then the file size.
 #include <algorithm>
+#include <exception>
 #include <new>
 #include <string>
 
@@ -69,12 +72,7 @@ Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
   std::unique_ptr<GgufFile> file(new GgufFile());
   file->file_ = std::move(mapped).value();
   file->bytes_ = file->file_.bytes();
-  Status s;
-  try {
-    s = file->parse_all();
-  } catch (const std::bad_alloc&) {
-    s = resource_exhausted("out of memory while parsing metadata");
-  }
+  const Status s = file->parse_guarded();
   if (!s.ok()) return s.with_context(path);
   return file;
 }
@@ -82,14 +80,21 @@ Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
 Result<std::unique_ptr<GgufFile>> GgufFile::parse(std::span<const uint8_t> bytes) {
   std::unique_ptr<GgufFile> file(new GgufFile());
   file->bytes_ = bytes;
-  Status s;
-  try {
-    s = file->parse_all();
-  } catch (const std::bad_alloc&) {
-    s = resource_exhausted("out of memory while parsing metadata");
-  }
+  const Status s = file->parse_guarded();
   if (!s.ok()) return s;
   return file;
+}
+
+Status GgufFile::parse_guarded() {
+  // Counts are checked against the file before anything is reserved; this keeps a real
+  // shortage of memory (or a throw that slipped through) a Status, never an exception.
+  try {
+    return parse_all();
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("out of memory while parsing metadata");
+  } catch (const std::exception& e) {
+    return internal_error(std::string("parsing failed: ") + e.what());
+  }
 }
 
 Status GgufFile::parse_all() {
@@ -246,6 +251,26 @@ Status GgufFile::place_tensors(uint64_t header_end) {
                           ") ends past end of file (size " + std::to_string(size) + ")");
     }
     t.data = bytes_.data() + *begin;
+  }
+  return check_no_overlap();
+}
+
+Status GgufFile::check_no_overlap() const {
+  std::vector<const GgufTensor*> order;
+  order.reserve(tensors_.size());
+  for (const GgufTensor& t : tensors_) order.push_back(&t);
+  std::sort(order.begin(), order.end(), [](const GgufTensor* a, const GgufTensor* b) {
+    return a->offset != b->offset ? a->offset < b->offset : a->name < b->name;
+  });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const GgufTensor& prev = *order[i - 1];
+    const GgufTensor& t = *order[i];
+    if (t.offset < prev.offset + prev.n_bytes) {
+      return corrupt_file(tensor_context(t.name) + ": data [" + std::to_string(t.offset) + ", " +
+                          std::to_string(t.offset + t.n_bytes) + ") overlaps " + tensor_context(prev.name) +
+                          " at [" + std::to_string(prev.offset) + ", " + std::to_string(prev.offset + prev.n_bytes) +
+                          ") (offsets in the data section)");
+    }
   }
   return Status::ok_status();
 }

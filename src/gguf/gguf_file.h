@@ -113,11 +113,13 @@ class GgufFile {
 
  private:
   GgufFile() = default;
+  Status parse_guarded();  // parse_all() with exceptions turned into a Status
   Status parse_all();
   Status read_metadata(GgufCursor& cur, uint64_t n_kv);
   Status read_alignment();
   Status read_tensor_infos(GgufCursor& cur, uint64_t n_tensors);
   Status place_tensors(uint64_t header_end);
+  Status check_no_overlap() const;
 
   MappedFile file_;
   std::span<const uint8_t> bytes_;

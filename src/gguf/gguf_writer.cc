@@ -31,6 +31,28 @@ void put_str(std::vector<uint8_t>& out, std::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
+void put_value(std::vector<uint8_t>& out, const GgufMetaValue& v) {
+  switch (v.type) {
+    case GgufType::kUint8: put_le<uint8_t>(out, static_cast<uint8_t>(v.u)); break;
+    case GgufType::kInt8: put_le<int8_t>(out, static_cast<int8_t>(v.i)); break;
+    case GgufType::kUint16: put_le<uint16_t>(out, static_cast<uint16_t>(v.u)); break;
+    case GgufType::kInt16: put_le<int16_t>(out, static_cast<int16_t>(v.i)); break;
+    case GgufType::kUint32: put_le<uint32_t>(out, static_cast<uint32_t>(v.u)); break;
+    case GgufType::kInt32: put_le<int32_t>(out, static_cast<int32_t>(v.i)); break;
+    case GgufType::kFloat32: put_le<float>(out, static_cast<float>(v.f)); break;
+    case GgufType::kBool: put_le<uint8_t>(out, v.u ? 1 : 0); break;
+    case GgufType::kString: put_str(out, v.str); break;
+    case GgufType::kUint64: put_le<uint64_t>(out, v.u); break;
+    case GgufType::kInt64: put_le<int64_t>(out, v.i); break;
+    case GgufType::kFloat64: put_le<double>(out, v.f); break;
+    case GgufType::kArray:
+      put_le<uint32_t>(out, static_cast<uint32_t>(v.elem_type));
+      put_le<uint64_t>(out, v.array.size());
+      for (const GgufMetaValue& e : v.array) put_value(out, e);
+      break;
+  }
+}
+
 // ENOSPC and EDQUOT mean the disk is full; anything else the OS refused.
 Status os_error(const std::string& what, int err) {
   const std::string m = what + ": " + std::strerror(err);
@@ -87,6 +109,26 @@ GgufMetaValue GgufMetaValue::of_array(GgufType elem_type, std::vector<GgufMetaVa
   out.elem_type = elem_type;
   out.array = std::move(elems);
   return out;
+}
+
+void append_gguf_header(std::vector<uint8_t>& out, std::span<const std::pair<std::string, GgufMetaValue>> kvs,
+                        std::span<const GgufTensorInfo> tensors) {
+  out.insert(out.end(), {'G', 'G', 'U', 'F'});
+  put_le<uint32_t>(out, kGgufVersion);
+  put_le<uint64_t>(out, tensors.size());
+  put_le<uint64_t>(out, kvs.size());
+  for (const auto& [k, v] : kvs) {
+    put_str(out, k);
+    put_le<uint32_t>(out, static_cast<uint32_t>(v.type));
+    put_value(out, v);
+  }
+  for (const GgufTensorInfo& t : tensors) {
+    put_str(out, t.name);
+    put_le<uint32_t>(out, static_cast<uint32_t>(t.dims.size()));
+    for (uint64_t d : t.dims) put_le<uint64_t>(out, d);
+    put_le<uint32_t>(out, static_cast<uint32_t>(t.type));
+    put_le<uint64_t>(out, t.offset);
+  }
 }
 
 GgufWriter::~GgufWriter() {
@@ -161,28 +203,6 @@ void GgufWriter::layout() {
   }
 }
 
-void GgufWriter::put_value(std::vector<uint8_t>& out, const GgufMetaValue& v) const {
-  switch (v.type) {
-    case GgufType::kUint8: put_le<uint8_t>(out, static_cast<uint8_t>(v.u)); break;
-    case GgufType::kInt8: put_le<int8_t>(out, static_cast<int8_t>(v.i)); break;
-    case GgufType::kUint16: put_le<uint16_t>(out, static_cast<uint16_t>(v.u)); break;
-    case GgufType::kInt16: put_le<int16_t>(out, static_cast<int16_t>(v.i)); break;
-    case GgufType::kUint32: put_le<uint32_t>(out, static_cast<uint32_t>(v.u)); break;
-    case GgufType::kInt32: put_le<int32_t>(out, static_cast<int32_t>(v.i)); break;
-    case GgufType::kFloat32: put_le<float>(out, static_cast<float>(v.f)); break;
-    case GgufType::kBool: put_le<uint8_t>(out, v.u ? 1 : 0); break;
-    case GgufType::kString: put_str(out, v.str); break;
-    case GgufType::kUint64: put_le<uint64_t>(out, v.u); break;
-    case GgufType::kInt64: put_le<int64_t>(out, v.i); break;
-    case GgufType::kFloat64: put_le<double>(out, v.f); break;
-    case GgufType::kArray:
-      put_le<uint32_t>(out, static_cast<uint32_t>(v.elem_type));
-      put_le<uint64_t>(out, v.array.size());
-      for (const GgufMetaValue& e : v.array) put_value(out, e);
-      break;
-  }
-}
-
 uint64_t GgufWriter::header_bytes() const {
   std::vector<uint8_t> scratch;
   uint64_t n = 4 + 4 + 8 + 8;
@@ -217,22 +237,7 @@ Status GgufWriter::open(const std::string& path) {
   buf_.reserve(kBufferBytes);
 
   std::vector<uint8_t> head;
-  head.insert(head.end(), {'G', 'G', 'U', 'F'});
-  put_le<uint32_t>(head, kGgufVersion);
-  put_le<uint64_t>(head, tensors_.size());
-  put_le<uint64_t>(head, kvs_.size());
-  for (const auto& [k, v] : kvs_) {
-    put_str(head, k);
-    put_le<uint32_t>(head, static_cast<uint32_t>(v.type));
-    put_value(head, v);
-  }
-  for (const GgufTensorInfo& t : tensors_) {
-    put_str(head, t.name);
-    put_le<uint32_t>(head, static_cast<uint32_t>(t.dims.size()));
-    for (uint64_t d : t.dims) put_le<uint64_t>(head, d);
-    put_le<uint32_t>(head, static_cast<uint32_t>(t.type));
-    put_le<uint64_t>(head, t.offset);
-  }
+  append_gguf_header(head, kvs_, tensors_);
   // A file without tensors has no data section, and so no padding (as gguf-py writes it).
   if (!tensors_.empty()) head.resize(align_up(head.size(), alignment_), 0);
   current_ = 0;

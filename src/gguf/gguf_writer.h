@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -44,6 +45,11 @@ struct GgufTensorInfo {
   uint64_t n_bytes = 0;        // filled in by add_tensor
   uint64_t offset = 0;         // relative to the data section, filled in by open()
 };
+
+// Appends a GGUF v3 header (magic, counts, key/values, tensor infos with their offsets as
+// given; no padding after it) to out.
+void append_gguf_header(std::vector<uint8_t>& out, std::span<const std::pair<std::string, GgufMetaValue>> kvs,
+                        std::span<const GgufTensorInfo> tensors);
 
 class GgufWriter {
  public:
@@ -97,7 +103,6 @@ class GgufWriter {
   Status put(const void* data, size_t n);  // buffered write to the file
   Status flush();
   Status fail(Status status);              // closes and removes the partial file
-  void put_value(std::vector<uint8_t>& out, const GgufMetaValue& v) const;
   void layout();  // tensor offsets and data size from the alignment
 
   std::vector<std::pair<std::string, GgufMetaValue>> kvs_;

@@ -67,7 +67,12 @@ Status Context::allocate() {
 
   const size_t b = static_cast<size_t>(n_batch_);
   const auto sz = [](int64_t v) { return static_cast<size_t>(v); };
-  const size_t n_ff_max = sz(std::max({hp.n_ff, hp.n_expert > 0 ? hp.n_ff_exp : 0, hp.n_expert > 0 ? hp.n_ff_shexp : 0}));
+  // Only FFN widths that the loaded weights have (each checked against a tensor) size the
+  // scratch: a MoE file's dense feed_forward_length, or a shared-expert width without a
+  // shared expert, is an unchecked number from the file.
+  const std::vector<LayerWeights>& layers = model_.weights().layers;
+  const bool shexp = hp.n_expert > 0 && !layers.empty() && present(layers[0].moe.gate_shexp);
+  const size_t n_ff_max = sz(hp.n_expert > 0 ? std::max(hp.n_ff_exp, shexp ? hp.n_ff_shexp : 0) : hp.n_ff);
   try {
     for (RopeTable& r : rope_) r.cos_sin.resize(b * sz(hp.n_rot));
     x_.resize(b * sz(hp.n_embd));

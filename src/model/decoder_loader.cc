@@ -11,6 +11,10 @@
 namespace herd {
 namespace {
 
+// The fewest tensors a layer has: a norm, attention in and out, a norm, FFN in and out
+// (fused ones count once); four leaves room for families not written yet.
+constexpr uint64_t kMinTensorsPerLayer = 4;
+
 Status load_attention(const WeightLoader& load, const std::string& p, const DecoderSpec& spec, const Hparams& hp,
                       LayerWeights* l) {
   const int64_t n_embd = hp.n_embd, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv();
@@ -95,6 +99,27 @@ Status load_ffn(const WeightLoader& load, const std::string& p, const DecoderSpe
   return Status();
 }
 
+// Counts from metadata size allocations (one LayerWeights per layer, one matrix view per
+// expert), so each is held against the file's tensors before anything is allocated: a
+// header claiming a million layers fails here, not after a gigabyte of empty layers.
+Status check_counts_fit_file(const GgufFile& file, const Hparams& hp) {
+  const uint64_t n_tensors = file.tensors().size();
+  if (static_cast<uint64_t>(hp.n_layer) * kMinTensorsPerLayer > n_tensors) {
+    return corrupt_file(hp.arch + ".block_count = " + std::to_string(hp.n_layer) + " needs at least " +
+                        std::to_string(static_cast<uint64_t>(hp.n_layer) * kMinTensorsPerLayer) +
+                        " tensors; the file has " + std::to_string(n_tensors));
+  }
+  if (hp.n_expert > 0) {
+    const GgufTensor* router = file.find_tensor("blk.0.ffn_gate_inp.weight");
+    if (router == nullptr || router->dims.size() != 2 || router->dims[1] != static_cast<uint64_t>(hp.n_expert)) {
+      return corrupt_file(hp.arch + ".expert_count = " + std::to_string(hp.n_expert) +
+                          " does not match the router blk.0.ffn_gate_inp.weight (" +
+                          (router == nullptr ? std::string("missing") : "shape " + shape_string(router->dims)) + ")");
+    }
+  }
+  return Status();
+}
+
 }  // namespace
 
 Status load_decoder(const GgufFile& file, const DecoderSpec& spec, Hparams* hp, ModelWeights* w) {
@@ -108,6 +133,7 @@ Status load_decoder(const GgufFile& file, const DecoderSpec& spec, Hparams* hp, 
     return corrupt_file("the file has expert tensors (blk.0.ffn_gate_inp.weight) but no " + hp->arch +
                         ".expert_count");
   }
+  HERD_RETURN_IF_ERROR(check_counts_fit_file(file, *hp));
   hp->n_vocab = static_cast<int32_t>(embd->dims[1]);
   const int64_t n_embd = hp->n_embd;
 

@@ -1,5 +1,8 @@
 #include "model/model.h"
 
+#include <exception>
+#include <new>
+
 #include "model/arch/architectures.h"
 
 namespace herd {
@@ -12,6 +15,18 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path) {
 }
 
 Result<std::unique_ptr<Model>> Model::from_gguf(std::unique_ptr<GgufFile> file) {
+  // Counts are checked against the file before they size anything; this barrier keeps a
+  // case that slipped through (or a real shortage of memory) a Status, never a throw.
+  try {
+    return build(std::move(file));
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("out of memory while loading the model");
+  } catch (const std::exception& e) {
+    return internal_error(std::string("loading the model failed: ") + e.what());
+  }
+}
+
+Result<std::unique_ptr<Model>> Model::build(std::unique_ptr<GgufFile> file) {
   HERD_ASSIGN_OR_RETURN(std::string_view arch, file->get_string("general.architecture"));
   const ArchLoader* loader = find_arch_loader(arch);
   if (loader == nullptr) {

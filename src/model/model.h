@@ -87,6 +87,7 @@ class Model {
 
  private:
   Model() = default;
+  static Result<std::unique_ptr<Model>> build(std::unique_ptr<GgufFile> file);
 
   std::unique_ptr<GgufFile> file_;
   Hparams hparams_;

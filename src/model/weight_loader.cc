@@ -6,12 +6,6 @@
 namespace herd {
 namespace {
 
-std::string shape_string(const std::vector<uint64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
-}
-
 std::string shape_string(std::initializer_list<int64_t> dims) {
   std::string s = "[";
   size_t i = 0;
@@ -39,6 +33,12 @@ bool dims_are(const GgufTensor& t, std::initializer_list<int64_t> want) {
 }
 
 }  // namespace
+
+std::string shape_string(const std::vector<uint64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
 
 bool WeightLoader::has(const std::string& name) const { return file_.find_tensor(name) != nullptr; }
 
@@ -79,6 +79,12 @@ Result<std::vector<WeightMatrix>> WeightLoader::experts(const std::string& name,
 
 Result<std::vector<float>> WeightLoader::vector(const std::string& name, int64_t n) const {
   HERD_ASSIGN_OR_RETURN(const GgufTensor* t, find_typed(file_, name));
+  // Norm weights, biases and rope factors are never quantized (llama-quantize keeps
+  // 1-D tensors in float); a quantized one is a retyped, corrupt file.
+  if (t->type != DType::kF32 && t->type != DType::kF16 && t->type != DType::kBF16) {
+    return corrupt_file("tensor \"" + name + "\" has type " + std::string(dtype_name(t->type)) +
+                        "; a 1-D weight must be F32, F16 or BF16");
+  }
   if (!dims_are(*t, {n})) {
     return corrupt_file("tensor \"" + name + "\" has shape " + shape_string(t->dims) + ", expected [" +
                         std::to_string(n) + "]");

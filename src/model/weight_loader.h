@@ -29,6 +29,9 @@ class WeightLoader {
   const GgufFile& file_;
 };
 
+// "[256, 512]".
+std::string shape_string(const std::vector<uint64_t>& dims);
+
 // Rows [first, first + n_rows) of w as a matrix of their own (fused tensors such as
 // phi3's attn_qkv are split this way at load). The caller keeps the range inside w.
 WeightMatrix row_slice(const WeightMatrix& w, int64_t first, int64_t n_rows);

@@ -1,6 +1,8 @@
 #include "tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <exception>
+#include <new>
 #include <utility>
 
 #include "tokenizer/bpe_tokenizer.h"
@@ -14,8 +16,16 @@ Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::move(vocab)), special_(vocab_) {
 Tokenizer::~Tokenizer() = default;
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const GgufFile& file) {
-  HERD_ASSIGN_OR_RETURN(Vocab vocab, Vocab::from_gguf(file));
-  return create(std::move(vocab));
+  // Sizes come from the file's arrays, which the GGUF reader bounds; this barrier keeps a
+  // real shortage of memory (or a throw that slipped through) a Status.
+  try {
+    HERD_ASSIGN_OR_RETURN(Vocab vocab, Vocab::from_gguf(file));
+    return create(std::move(vocab));
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("out of memory while loading the tokenizer");
+  } catch (const std::exception& e) {
+    return internal_error(std::string("loading the tokenizer failed: ") + e.what());
+  }
 }
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::create(Vocab vocab) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -100,7 +101,15 @@ Result<Vocab> Vocab::from_gguf(const GgufFile& file) {
                           " entries but tokenizer.ggml.tokens has " + std::to_string(n));
     }
     p.scores.reserve(n);
-    for (const GgufValue& v : scores->array) p.scores.push_back(static_cast<float>(v.f));
+    for (size_t i = 0; i < n; ++i) {
+      const float score = static_cast<float>(scores->array[i].f);
+      // SPM merges by score: a NaN compares false both ways and breaks the merge order.
+      if (!std::isfinite(score)) {
+        return corrupt_file("tokenizer.ggml.scores[" + std::to_string(i) + "] = " + std::to_string(score) +
+                            " is not a finite number");
+      }
+      p.scores.push_back(score);
+    }
   }
   if (file.find("tokenizer.ggml.token_type") != nullptr) {
     HERD_ASSIGN_OR_RETURN(const GgufValue* types,
@@ -120,11 +129,17 @@ Result<Vocab> Vocab::from_gguf(const GgufFile& file) {
     }
   }
 
+  if (p.model == "gpt2" && file.find("tokenizer.ggml.merges") == nullptr) {
+    return corrupt_file("tokenizer.ggml.model is \"gpt2\" (BPE) but tokenizer.ggml.merges is missing");
+  }
   if (file.find("tokenizer.ggml.merges") != nullptr) {
     HERD_ASSIGN_OR_RETURN(const GgufValue* merges,
                           file.get_array("tokenizer.ggml.merges", GgufType::kString));
     p.merges.reserve(merges->array.size());
     for (const GgufValue& v : merges->array) p.merges.emplace_back(v.str);
+    if (p.model == "gpt2" && p.merges.empty()) {
+      return corrupt_file("tokenizer.ggml.model is \"gpt2\" (BPE) but tokenizer.ggml.merges is empty");
+    }
   }
 
   // Defaults per tokenizer model, as llama.cpp assumes when a key is absent.

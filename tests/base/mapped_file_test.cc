@@ -205,5 +205,31 @@ TEST_F(MappedFileTest, TwoMapsOfOneFileAreIndependent) {
   EXPECT_EQ(std::vector<uint8_t>(r1->bytes().begin(), r1->bytes().end()), want);
 }
 
+// Opening a FIFO for reading blocks until a writer comes: the check must come first (a
+// regression hangs here until the test times out).
+TEST_F(MappedFileTest, RefusesFifoWithoutBlocking) {
+  const std::string path = (dir_ / "model.gguf").string();
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  Result<MappedFile> r = MappedFile::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), path + ": not a regular file (a FIFO)");
+
+  const std::string link = (dir_ / "link.gguf").string();
+  ASSERT_EQ(symlink(path.c_str(), link.c_str()), 0);
+  r = MappedFile::open(link);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), link + ": not a regular file (a FIFO)");
+}
+
+TEST_F(MappedFileTest, RefusesDirectoriesAndDevices) {
+  Result<MappedFile> r = MappedFile::open(dir_.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), dir_.string() + ": not a regular file (a directory)");
+  r = MappedFile::open("/dev/zero");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "/dev/zero: not a regular file (a character device)");
+}
+
 }  // namespace
 }  // namespace herd

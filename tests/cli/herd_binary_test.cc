@@ -1,5 +1,6 @@
 // End-to-end tests of the herd binary: real processes, real files.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "../support/shared_data.h"
+#include "gguf/gguf_image.h"
 
 namespace herd {
 namespace {
@@ -262,6 +264,63 @@ TEST_F(HerdBinaryTest, BadFilesGiveOneLineErrors) {
   if (fs::exists(vocab)) expect_clean_error(herd({"run", "-m", vocab.string()}), "token_embd");
   const fs::path clip = testing::shared_dir() / "models" / "mmproj-tinygemma3.gguf";
   if (fs::exists(clip)) expect_clean_error(herd({"run", "-m", clip.string()}), "clip");
+}
+
+// A FIFO as the model path used to hang: opening one for reading blocks until a writer
+// comes (a regression hangs here until the test times out).
+TEST_F(HerdBinaryTest, NonRegularModelPathsFailAtOnce) {
+  const fs::path fifo = tmp_ / "fifo.gguf";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string fifo_error = fifo.string() + ": not a regular file (a FIFO)";
+  expect_clean_error(herd({"inspect", fifo.string()}), fifo_error);
+  expect_clean_error(herd({"run", "-m", fifo.string(), "-n", "1"}), fifo_error);
+  expect_clean_error(herd({"tokenize", "-m", fifo.string(), "hi"}), fifo_error);
+  expect_clean_error(herd({"bench", "-m", fifo.string()}), fifo_error);
+  expect_clean_error(herd({"run", "-m", "/dev/zero"}), "/dev/zero: not a regular file (a character device)");
+  expect_clean_error(herd({"inspect", tmp_.string()}), tmp_.string());
+  // serve may print its "listening" line first; it must still exit with the error.
+  const Outcome served = herd({"serve", "-m", fifo.string(), "--port", std::to_string(20000 + ::getpid() % 20000)});
+  EXPECT_NE(served.exit_code, 0);
+  EXPECT_LT(served.exit_code, 128) << "killed by a signal";
+  EXPECT_NE(served.err.find(fifo_error), std::string::npos) << served.err;
+}
+
+// Real models with one field corrupted, through the binary: refused in one line, quickly.
+TEST_F(HerdBinaryTest, CorruptModelsAreRefused) {
+  if (!have_stories()) GTEST_SKIP();
+  Result<std::unique_ptr<GgufFile>> source = GgufFile::open(stories_);
+  ASSERT_TRUE(source.ok()) << source.status().to_string();
+  auto write = [&](const GgufImage& img, const std::string& name) {
+    const std::vector<uint8_t> bytes = img.bytes();
+    const fs::path p = tmp_ / name;
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                             static_cast<std::streamsize>(bytes.size()));
+    return p.string();
+  };
+  GgufImage layers = GgufImage::from(**source);
+  layers.set("llama.block_count", GgufMetaValue::of_uint(GgufType::kUint32, 1000000));
+  const std::string layers_path = write(layers, "layers.gguf");
+  expect_clean_error(herd({"run", "-m", layers_path, "-n", "1"}),
+                     "llama.block_count = 1000000 needs at least 4000000 tensors; the file has 48");
+
+  GgufImage norm = GgufImage::from(**source);
+  norm.find_tensor("output_norm.weight")->type = DType::kQ4_0;
+  expect_clean_error(herd({"run", "-m", write(norm, "norm.gguf"), "-n", "1"}),
+                     "tensor \"output_norm.weight\" has type Q4_0; a 1-D weight must be F32, F16 or BF16");
+
+  GgufImage overlap = GgufImage::from(**source);
+  overlap.find_tensor("blk.1.ffn_up.weight")->offset = overlap.find_tensor("blk.1.ffn_gate.weight")->offset;
+  expect_clean_error(herd({"run", "-m", write(overlap, "overlap.gguf"), "-n", "1"}), "overlaps");
+
+  GgufImage bpe = GgufImage::from(**source);
+  bpe.set("tokenizer.ggml.model", GgufMetaValue::of_string("gpt2"));
+  expect_clean_error(herd({"run", "-m", write(bpe, "bpe.gguf"), "-n", "1"}),
+                     "tokenizer.ggml.model is \"gpt2\" (BPE) but tokenizer.ggml.merges is missing");
+
+  GgufImage nan = GgufImage::from(**source);
+  nan.find("tokenizer.ggml.scores")->array[7].f = std::nan("");
+  expect_clean_error(herd({"run", "-m", write(nan, "nan.gguf"), "-n", "1"}),
+                     "tokenizer.ggml.scores[7] = nan is not a finite number");
 }
 
 }  // namespace

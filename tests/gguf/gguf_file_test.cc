@@ -315,15 +315,39 @@ TEST(GgufFile, NoTensorsAndNothingAfterTheHeader) {
   EXPECT_EQ((*e)->data_offset(), 24u);
 }
 
-TEST(GgufFile, TensorsMayShareOrReorderData) {
+TEST(GgufFile, TensorsMayComeInAnyOrderWithGaps) {
   test::GgufBuilder b;
   b.header(3, 2, 0);
-  b.tensor_info("late", {8}, 0, 32);
-  b.tensor_info("early", {16}, 0, 0);  // overlaps "late"
-  b.pad_to(32).zeros(64);
+  b.tensor_info("late", {8}, 0, 96);
+  b.tensor_info("early", {16}, 0, 0);  // [0, 64); a gap up to 96
+  b.pad_to(32).zeros(128);
   auto r = GgufFile::parse(b.span());
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ((*r)->tensors()[0].name, "late");
+}
+
+// Aliased weights (two tensors over the same bytes) are a crafted or broken file.
+TEST(GgufFile, OverlappingTensorDataIsCorrupt) {
+  test::GgufBuilder b;
+  b.header(3, 2, 0);
+  b.tensor_info("late", {8}, 0, 32);
+  b.tensor_info("early", {16}, 0, 0);  // [0, 64) overlaps "late" at [32, 64)
+  b.pad_to(32).zeros(64);
+  auto r = GgufFile::parse(b.span());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruptFile);
+  EXPECT_EQ(r.status().message(),
+            "tensor \"late\": data [32, 64) overlaps tensor \"early\" at [0, 64) (offsets in the data section)");
+
+  test::GgufBuilder same;  // two tensors at one offset
+  same.header(3, 2, 0);
+  same.tensor_info("a", {8}, 0, 0);
+  same.tensor_info("b", {8}, 0, 0);
+  same.pad_to(32).zeros(32);
+  r = GgufFile::parse(same.span());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "tensor \"b\": data [0, 32) overlaps tensor \"a\" at [0, 32) (offsets in the data section)");
 }
 
 }  // namespace

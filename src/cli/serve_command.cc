@@ -199,7 +199,7 @@ int run(const ServeOptions& o) {
 CommandRunner add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
-  cmd->add_option("-m,--model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
+  require_regular_file(cmd->add_option("-m,--model", o->model, "GGUF model file")->required());
   cmd->add_option("--alias", o->alias, "Model id clients use (default: the file name without .gguf)");
   cmd->add_option("--host", o->host, "Address to listen on (loopback by default)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port to listen on (0: any free port)")

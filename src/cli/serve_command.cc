@@ -16,6 +16,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/kv_flags.h"
 #include "gguf/gguf_file.h"
 #include "model/model.h"
 #include "runtime/engine.h"
@@ -36,6 +37,7 @@ struct ServeOptions {
   int n_threads = 0;
   int32_t max_queue = 64;
   size_t max_body_bytes = 8u << 20;
+  KvFlags kv;
 };
 
 // Waits for SIGINT/SIGTERM (blocked in every thread, so only this one sees them): the
@@ -76,6 +78,8 @@ class SignalWatcher {
 };
 
 int run(const ServeOptions& o) {
+  const Result<KvSettings> kv = resolve_kv_flags(o.kv);
+  if (!kv.ok()) return fail(kv.status());
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -107,6 +111,9 @@ int run(const ServeOptions& o) {
       EngineParams ep;
       ep.n_parallel = o.n_parallel;
       ep.n_ctx = o.n_ctx;
+      ep.kv_type_k = kv->type_k;
+      ep.kv_type_v = kv->type_v;
+      ep.kv_memory_bytes = kv->memory_bytes;
       ep.n_threads = o.n_threads;
       ep.max_queue = o.max_queue;
       ep.max_n = params.limits.max_n;
@@ -155,13 +162,14 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("--port", o->port, "Port to listen on")->capture_default_str()->check(CLI::Range(1, 65535));
   cmd->add_option("--parallel", o->n_parallel, "Sequences decoded at once")
       ->capture_default_str()->check(CLI::Range(1, 1024));
-  cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's, at most 4096)")
+  cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's training context)")
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--max-queue", o->max_queue, "Requests waiting before new ones get 429")
       ->capture_default_str()->check(CLI::Range(0, 1 << 16));
   cmd->add_option("--max-body", o->max_body_bytes, "Largest request body in bytes (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  add_kv_flags(cmd, &o->kv, /*with_memory=*/true);
   return [o] { return run(*o); };
 }
 

@@ -160,6 +160,8 @@ Result<BenchReport> run_benchmark(const Model& model, const std::string& model_p
   cp.n_ctx = std::max(params.n_prompt, params.n_gen + 1);
   cp.n_batch = std::max(params.n_prompt, 1);
   cp.n_threads = params.n_threads;
+  cp.kv_type_k = params.kv_type_k;
+  cp.kv_type_v = params.kv_type_v;
   HERD_ASSIGN_OR_RETURN(std::unique_ptr<Context> ctx, Context::create(model, cp));
   report.n_threads = ctx->n_threads();
 

@@ -12,9 +12,9 @@ namespace herd::cli {
 
 void add_kv_flags(CLI::App* cmd, KvFlags* flags, bool with_memory) {
   const auto types = CLI::IsMember({"f16", "q8_0", "f32"});
-  cmd->add_option("--cache-type-k,-ctk", flags->type_k, "KV cache type of keys: f16, q8_0 or f32")
+  cmd->add_option("--cache-type-k", flags->type_k, "KV cache type of keys: f16, q8_0 or f32")
       ->capture_default_str()->check(types);
-  cmd->add_option("--cache-type-v,-ctv", flags->type_v, "KV cache type of values: f16, q8_0 or f32")
+  cmd->add_option("--cache-type-v", flags->type_v, "KV cache type of values: f16, q8_0 or f32")
       ->capture_default_str()->check(types);
   if (with_memory) {
     cmd->add_option("--kv-memory", flags->memory,

@@ -4,6 +4,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/kv_flags.h"
 #include "model/model.h"
 #include "runtime/benchmark.h"
 #include "tokenizer/tokenizer.h"
@@ -16,6 +17,7 @@ struct BenchOptions {
   BenchParams params;
   bool json = false;
   bool no_warmup = false;
+  KvFlags kv;
 };
 
 }  // namespace
@@ -33,11 +35,16 @@ CommandRunner add_bench_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_flag("--no-warmup", o->no_warmup, "Skip the untimed warm-up run");
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
+  add_kv_flags(cmd, &o->kv, /*with_memory=*/false);
   return [o] {
+    const Result<KvSettings> kv = resolve_kv_flags(o->kv);
+    if (!kv.ok()) return fail(kv.status());
     Result<LoadedModel> loaded = load_model_and_tokenizer(o->model);
     if (!loaded.ok()) return fail(loaded.status());
     BenchParams p = o->params;
     p.warmup = !o->no_warmup;
+    p.kv_type_k = kv->type_k;
+    p.kv_type_v = kv->type_v;
     p.on_progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     Result<BenchReport> r = run_benchmark(*loaded->model, *loaded->tokenizer, o->model, p);
     if (!r.ok()) return fail(r.status());

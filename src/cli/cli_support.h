@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "tensor/dtype.h"
 
 namespace CLI {
 class App;
@@ -40,6 +41,8 @@ struct GenerationOptions {
   int32_t n_ctx = 0;
   int32_t n_threads = 0;
   bool seed_given = false;
+  DType kv_type_k = DType::kF16;  // the KV cache's element types (kv_flags.h)
+  DType kv_type_v = DType::kF16;
 };
 void add_generation_options(CLI::App* cmd, GenerationOptions* gen, SamplingParams* sampling);
 // The sampling parameters to use: a random seed unless one was given; validated.

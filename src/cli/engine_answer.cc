@@ -20,6 +20,8 @@ Result<std::unique_ptr<Engine>> create_terminal_engine(const Model& model, const
   p.n_parallel = 1;
   p.n_ctx = gen.n_ctx;
   p.n_threads = gen.n_threads;
+  p.kv_type_k = gen.kv_type_k;
+  p.kv_type_v = gen.kv_type_v;
   return Engine::create(model, tokenizer, p);
 }
 

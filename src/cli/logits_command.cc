@@ -47,6 +47,9 @@ int run(const LogitsOptions& o) {
   ContextParams cp;
   cp.n_ctx = std::max<int32_t>(static_cast<int32_t>(ids->size()), 1);
   cp.n_threads = o.n_threads;
+  // Logits dumps are compared with references made with an F32 K/V cache (llama.cpp's
+  // dumper in ../shared/reference): keep the cache exact here.
+  cp.kv_type_k = cp.kv_type_v = DType::kF32;
   Result<std::unique_ptr<Context>> ctx = Context::create(**model, cp);
   if (!ctx.ok()) return fail(ctx.status());
   if (Status s = (*ctx)->eval(*ids, /*all_logits=*/true); !s.ok()) return fail(s);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/cli_support.h"
+#include "cli/kv_flags.h"
 #include "cli/commands.h"
 #include "cli/engine_answer.h"
 #include "model/model.h"
@@ -20,6 +21,7 @@ struct RunOptions {
   std::string prompt_ids;
   GenerationOptions gen;
   SamplingParams sampling;
+  KvFlags kv;
 };
 
 int run(const RunOptions& o) {
@@ -27,6 +29,8 @@ int run(const RunOptions& o) {
   Result<SamplingParams> resolved = resolve_sampling(o.gen, o.sampling);
   if (!resolved.ok()) return fail(resolved.status());
   const SamplingParams& sampling = *resolved;
+  const Result<KvSettings> kv = resolve_kv_flags(o.kv);
+  if (!kv.ok()) return fail(kv.status());
 
   Result<LoadedModel> loaded = load_model_and_tokenizer(o.model);
   if (!loaded.ok()) return fail(loaded.status());
@@ -45,7 +49,10 @@ int run(const RunOptions& o) {
     if (prompt.empty()) return fail("the prompt is empty and the model adds no BOS token; give -p TEXT");
   }
 
-  Result<std::unique_ptr<Engine>> engine = create_terminal_engine(*loaded->model, tok, o.gen);
+  GenerationOptions gen = o.gen;
+  gen.kv_type_k = kv->type_k;
+  gen.kv_type_v = kv->type_v;
+  Result<std::unique_ptr<Engine>> engine = create_terminal_engine(*loaded->model, tok, gen);
   if (!engine.ok()) return fail(engine.status());
 
   // The prompt goes through the same decoder first, so the text reads on seamlessly.
@@ -84,6 +91,7 @@ CommandRunner add_run_command(CLI::App& app) {
   cmd->add_option("-p,--prompt", o->prompt, "Prompt text (BOS is added as the model asks)");
   cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids: \"1 2 3\"");
   add_generation_options(cmd, &o->gen, &o->sampling);
+  add_kv_flags(cmd, &o->kv, /*with_memory=*/false);
   return [o] { return run(*o); };
 }
 

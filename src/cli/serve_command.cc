@@ -19,6 +19,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/kv_flags.h"
 #include "gguf/gguf_file.h"
 #include "http/socket.h"
 #include "model/model.h"
@@ -45,6 +46,7 @@ struct ServeOptions {
   std::string cors_origin;
   bool no_access_log = false;
   bool chat_parse_special = false;
+  KvFlags kv;
 };
 
 // Waits for the signals blocked in every thread (so only this one sees them). SIGINT,
@@ -105,8 +107,8 @@ struct ServingThread {
 
 // Loads the model, starts the engine and hands both to the server. Whatever throws
 // (a bad file, memory) becomes an error here, never a terminate.
-Status start_serving(const ServeOptions& o, const server::HttpServerParams& params, server::HttpServer& http,
-                     std::optional<LoadedModel>* loaded, std::unique_ptr<GenerationService>* engine) {
+Status start_serving(const ServeOptions& o, const KvSettings& kv, const server::HttpServerParams& params,
+                     server::HttpServer& http, std::optional<LoadedModel>* loaded, std::unique_ptr<GenerationService>* engine) {
   try {
     Result<LoadedModel> model = load_model_and_tokenizer(o.model);
     if (!model.ok()) return model.status();
@@ -114,6 +116,9 @@ Status start_serving(const ServeOptions& o, const server::HttpServerParams& para
     EngineParams ep;
     ep.n_parallel = o.n_parallel;
     ep.n_ctx = o.n_ctx;
+    ep.kv_type_k = kv.type_k;
+    ep.kv_type_v = kv.type_v;
+    ep.kv_memory_bytes = kv.memory_bytes;
     ep.n_threads = o.n_threads;
     ep.max_queue = o.max_queue;
     ep.max_request_tokens = o.max_request_tokens;
@@ -142,6 +147,8 @@ Status start_serving(const ServeOptions& o, const server::HttpServerParams& para
 }
 
 int run(const ServeOptions& o) {
+  const Result<KvSettings> kv = resolve_kv_flags(o.kv);
+  if (!kv.ok()) return fail(kv.status());
   sigset_t set;
   sigemptyset(&set);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&set, sig);
@@ -185,7 +192,7 @@ int run(const ServeOptions& o) {
     // and both before the engine and the model they use.
     SignalWatcher watcher(&http, set);
     ServingThread serving(&http, &serve_status);
-    started = start_serving(o, params, http, &loaded, &engine);
+    started = start_serving(o, *kv, params, http, &loaded, &engine);
     if (started.ok()) serving.join();  // until a drain (or a second signal) stops the server
   }
   if (!started.ok()) return fail(started);
@@ -206,7 +213,7 @@ CommandRunner add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--parallel", o->n_parallel, "Sequences decoded at once")
       ->capture_default_str()->check(CLI::Range(1, 1024));
-  cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's, at most 4096)")
+  cmd->add_option("-c,--ctx-size", o->n_ctx, "Context size per sequence (0: the model's training context)")
       ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("-t,--threads", o->n_threads, "Threads (0: all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--max-queue", o->max_queue, "Sequences waiting (n choices count n) before new requests get 429")
@@ -224,6 +231,7 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_flag("--chat-parse-special", o->chat_parse_special,
                 "Let special-token text in chat messages (\"<|im_start|>\", \"</s>\") become control tokens "
                 "(unsafe: clients can forge turns)");
+  add_kv_flags(cmd, &o->kv, /*with_memory=*/true);
   return [o] { return run(*o); };
 }
 

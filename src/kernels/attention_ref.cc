@@ -1,8 +1,10 @@
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/attention.h"
 #include "kernels/kernel_table.h"
+#include "tensor/quant_ref.h"
 
 namespace herd {
 
@@ -13,15 +15,19 @@ void attention_head(const float* q, const AttentionSpan& span, float* out) {
 void attention_tile(const AttentionTile& tile, const AttentionSpan& span) { kernels().attention_tile(tile, span); }
 
 // One key at a time: out holds sum_j exp(score_j - max) v_j and `sum` the matching
-// denominator; both are rescaled whenever a larger score appears.
+// denominator; both are rescaled whenever a larger score appears. F16 and Q8_0 rows are
+// dequantized by the tensor layer's reference first.
 void attention_head_ref(const float* q, const AttentionSpan& span, float* out) {
   const int32_t d = span.head_dim;
   for (int32_t i = 0; i < d; ++i) out[i] = 0.0f;
   float max = -std::numeric_limits<float>::infinity();
   float sum = 0.0f;
+  std::vector<float> kbuf(static_cast<size_t>(d)), vbuf(static_cast<size_t>(d));
   for (int64_t j = span.first; j < span.first + span.n_keys; ++j) {
-    const float* k = attention_key(span, j);
-    const float* v = attention_value(span, j);
+    dequantize_row_ref(span.k_type, attention_key(span, j), kbuf.data(), d);
+    dequantize_row_ref(span.v_type, attention_value(span, j), vbuf.data(), d);
+    const float* k = kbuf.data();
+    const float* v = vbuf.data();
     float dot = 0.0f;
     for (int32_t i = 0; i < d; ++i) dot += q[i] * k[i];
     float score = dot * span.scale;

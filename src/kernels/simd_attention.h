@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "kernels/attention.h"
+#include "kernels/simd_kv_rows.h"
 #include "kernels/simd_vec.h"
 
 namespace herd::HERD_SIMD_NS {
@@ -40,12 +41,22 @@ inline void attention_head(const float* q, const AttentionSpan& span, float* out
   float max = -__builtin_inff();
   float sum = 0.0f;
   float score[kBlock];
+  // F16 / Q8_0 rows are converted one at a time (this path takes the head sizes the
+  // tile kernel does not: small, odd or large ones, up to kMaxTypedHeadDim).
+  alignas(64) float row_buf[kMaxTypedHeadDim];
+  const auto row = [&](bool values, int64_t j) -> const float* {
+    const void* src = values ? attention_value(span, j) : attention_key(span, j);
+    const DType type = values ? span.v_type : span.k_type;
+    if (type == DType::kF32) return static_cast<const float*>(src);
+    kv_row_to_f32(type, src, row_buf, d);
+    return row_buf;
+  };
   for (int64_t j0 = span.first; j0 < span.first + span.n_keys; j0 += kBlock) {
     const int64_t left = span.first + span.n_keys - j0;
     const int nb = left < kBlock ? static_cast<int>(left) : kBlock;
     float block_max = -__builtin_inff();
     for (int j = 0; j < nb; ++j) {
-      float s = dot_f32(q, attention_key(span, j0 + j), d) * span.scale;
+      float s = dot_f32(q, row(false, j0 + j), d) * span.scale;
       if (span.soft_cap > 0.0f) s = span.soft_cap * tanhf(s / span.soft_cap);
       score[j] = s;
       if (s > block_max) block_max = s;
@@ -62,7 +73,7 @@ inline void attention_head(const float* q, const AttentionSpan& span, float* out
     }
     sum *= rescale;
     for (int j = 0; j < nb; ++j) {
-      scale_add(out, j == 0 ? rescale : 1.0f, score[j], attention_value(span, j0 + j), d);
+      scale_add(out, j == 0 ? rescale : 1.0f, score[j], row(true, j0 + j), d);
       sum += score[j];
     }
   }

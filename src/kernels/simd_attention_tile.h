@@ -22,6 +22,7 @@
 #include "kernels/attention.h"
 #include "kernels/simd_attention.h"
 #include "kernels/simd_attention_transpose.h"
+#include "kernels/simd_kv_rows.h"
 #include "kernels/simd_vec.h"
 
 namespace herd::HERD_SIMD_NS {
@@ -65,10 +66,11 @@ inline unsigned block_lanes(int64_t first, int64_t end, int64_t j0) {
 }
 
 // kt[i * kKeyBlock + x] = element i of key j0 + x for the keys in `keys`, 0 elsewhere
-// (a key outside every row's range is never read).
-inline void load_key_block(const AttentionSpan& span, int64_t j0, unsigned keys, float* kt) {
+// (a key outside every row's range is never read). F16 / Q8_0 keys are converted into
+// scratch first (kKeyBlock x head_dim floats).
+inline void load_key_block(const AttentionSpan& span, int64_t j0, unsigned keys, float* scratch, float* kt) {
   const float* rows[kKeyBlock];
-  for (int x = 0; x < kKeyBlock; ++x) rows[x] = (keys >> x & 1u) != 0 ? attention_key(span, j0 + x) : kZeroKey;
+  kv_block_rows<kKeyBlock>(span, /*values=*/false, j0, keys, kZeroKey, scratch, rows);
   for (int g = 0; g < kBlockVecs; ++g) {
     for (int col = 0; col < span.head_dim; col += kW) {
       transpose_block(rows + g * kW, col, kt + col * kKeyBlock + g * kW, kKeyBlock);
@@ -239,6 +241,7 @@ inline void attention_rows(const float* const* q_rows, float* const* out_rows, T
   alignas(64) float kt[kTileMaxHeadDim * kKeyBlock];
   alignas(64) float p[kTileMaxRows * kKeyBlock];
   alignas(64) float sum[kTileMaxRows * kKeyBlock];
+  alignas(64) float conv[kKeyBlock * kTileMaxHeadDim];  // F16 / Q8_0 rows as floats
   unsigned lanes[kTileMaxRows];
   int64_t lo = INT64_MAX, hi = 0;
   for (int r = 0; r < n; ++r) {
@@ -255,11 +258,11 @@ inline void attention_rows(const float* const* q_rows, float* const* out_rows, T
     unsigned keys = 0;
     for (int r = 0; r < n; ++r) keys |= lanes[r] = block_lanes(rows[r].first, rows[r].end, j0);
     if (keys == 0) continue;  // a gap between the rows' ranges (sliding windows)
-    load_key_block(span, j0, keys, kt);
+    load_key_block(span, j0, keys, conv, kt);
     score_rows<kScoreRows>(q, n, d, kt, p);
     for (int r = 0; r < n; ++r) softmax_block(p + r * kKeyBlock, lanes[r], span, rows[r], sum + r * kKeyBlock);
     const float* v_rows[kKeyBlock];
-    for (int x = 0; x < kKeyBlock; ++x) v_rows[x] = (keys >> x & 1u) != 0 ? attention_value(span, j0 + x) : kZeroKey;
+    kv_block_rows<kKeyBlock>(span, /*values=*/true, j0, keys, kZeroKey, conv, v_rows);
     value_columns<kValueVecs>(o, n, d, 0, p, rows, v_rows, keys);
   }
   for (int r = 0; r < n; ++r) {

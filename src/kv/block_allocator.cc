@@ -38,14 +38,11 @@ uint64_t BlockAllocator::chain_hash(uint64_t parent_hash, std::span<const int32_
 
 BlockAllocator::BlockAllocator(const BlockAllocatorParams& params) : params_(params) {
   if (params.n_blocks <= 0 || params.block_size <= 0) fail("n_blocks and block_size must be positive");
-  blocks_.resize(static_cast<size_t>(params.n_blocks));
-  free_.reserve(blocks_.size());
-  // Pushed in reverse so a fresh pool hands out 0, 1, 2, ...
-  for (int32_t b = params.n_blocks - 1; b >= 0; --b) free_.push_back(b);
 }
 
 void BlockAllocator::check_block(int32_t block) const {
   if (block < 0 || block >= n_total()) fail("block id out of range");
+  if (block >= n_grown()) fail("use of a block never allocated");
 }
 
 void BlockAllocator::check_tokens(std::span<const int32_t> tokens) const {
@@ -57,6 +54,9 @@ int32_t BlockAllocator::allocate() {
   if (!free_.empty()) {
     block = free_.back();
     free_.pop_back();
+  } else if (n_grown() < params_.n_blocks) {  // the pool grows: 0, 1, 2, ...
+    block = n_grown();
+    blocks_.emplace_back();
   } else if (lru_head_ != kNoBlock) {
     block = lru_head_;
     lru_remove(block);
@@ -150,20 +150,25 @@ bool BlockAllocator::publish(int32_t block, int32_t parent, std::span<const int3
   return true;
 }
 
+// A block the pool has not grown to yet is free: no references, not cached.
+const BlockAllocator::Block* BlockAllocator::grown(int32_t block) const {
+  if (block < 0 || block >= n_total()) fail("block id out of range");
+  return block < n_grown() ? &blocks_[static_cast<size_t>(block)] : nullptr;
+}
+
 int32_t BlockAllocator::ref_count(int32_t block) const {
-  check_block(block);
-  return blocks_[static_cast<size_t>(block)].ref;
+  const Block* b = grown(block);
+  return b != nullptr ? b->ref : 0;
 }
 
 bool BlockAllocator::is_cached(int32_t block) const {
-  check_block(block);
-  return blocks_[static_cast<size_t>(block)].cached;
+  const Block* b = grown(block);
+  return b != nullptr && b->cached;
 }
 
 uint64_t BlockAllocator::prefix_hash(int32_t block) const {
-  check_block(block);
-  const Block& b = blocks_[static_cast<size_t>(block)];
-  return b.cached ? b.hash : 0;
+  const Block* b = grown(block);
+  return b != nullptr && b->cached ? b->hash : 0;
 }
 
 void BlockAllocator::lru_push_back(int32_t block) {

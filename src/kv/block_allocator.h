@@ -1,7 +1,9 @@
 // The bookkeeping of a paged KV cache: which of n_blocks block ids are in use (with
 // reference counts, so sequences can share blocks), which are free, and which hold a
 // full block of a token prefix that a later sequence may reuse (the prefix cache).
-// Pure logic: it never touches KV memory.
+// Pure logic: it never touches KV memory. The pool grows: block ids are handed out in
+// order 0, 1, 2, ... and a released block is reused before a new one, so the ids in
+// use (and the KV memory they commit, see KvCache) stay as low as the load allows.
 //
 // A cached block is identified by its whole token prefix: the block before it (its
 // parent, itself cached) and its own block_size tokens. The lookup key is a 64-bit
@@ -32,8 +34,9 @@ class BlockAllocator {
   // Aborts unless n_blocks > 0 and block_size > 0 (the engine validates its flags).
   explicit BlockAllocator(const BlockAllocatorParams& params);
 
-  // A block for new KV holding one reference: from the free list, else by evicting
-  // the least recently released cached block. kNoBlock when neither exists.
+  // A block for new KV holding one reference: a released one, else a new one while the
+  // pool has not reached n_blocks, else by evicting the least recently released cached
+  // block. kNoBlock when none exists.
   int32_t allocate();
   // One more reference to a block in use or to an unreferenced cached block.
   void retain(int32_t block);
@@ -56,10 +59,12 @@ class BlockAllocator {
   // The prefix hash a cached block is filed under; 0 when it is not cached.
   uint64_t prefix_hash(int32_t block) const;
 
-  int32_t n_total() const { return static_cast<int32_t>(blocks_.size()); }
+  int32_t n_total() const { return params_.n_blocks; }             // the pool's capacity
+  int32_t n_grown() const { return static_cast<int32_t>(blocks_.size()); }  // ever handed out
   int32_t n_used() const { return n_used_; }                        // ref > 0
   int32_t n_cached() const { return n_lru_; }                       // ref 0, cached
-  int32_t n_free() const { return static_cast<int32_t>(free_.size()) + n_lru_; }  // allocatable
+  // Allocatable: recycled, never used yet, or evictable.
+  int32_t n_free() const { return static_cast<int32_t>(free_.size()) + (n_total() - n_grown()) + n_lru_; }
   int32_t block_size() const { return params_.block_size; }
 
   // The chained prefix hash (exposed for tests): H(parent_hash, tokens).
@@ -82,6 +87,7 @@ class BlockAllocator {
   };
 
   void check_block(int32_t block) const;
+  const Block* grown(int32_t block) const;
   void check_tokens(std::span<const int32_t> tokens) const;
   uint64_t key_of(int32_t parent, std::span<const int32_t> tokens, uint64_t* parent_serial,
                   uint64_t* parent_hash) const;
@@ -90,8 +96,8 @@ class BlockAllocator {
   void uncache(int32_t block);
 
   BlockAllocatorParams params_;
-  std::vector<Block> blocks_;
-  std::vector<int32_t> free_;  // a stack: allocate() pops from the back
+  std::vector<Block> blocks_;  // the blocks handed out so far: ids 0 .. n_grown() - 1
+  std::vector<int32_t> free_;  // released blocks, a stack: allocate() pops from the back
   std::unordered_multimap<uint64_t, int32_t> by_hash_;
   int32_t lru_head_ = kNoBlock;
   int32_t lru_tail_ = kNoBlock;

@@ -54,8 +54,8 @@ void Context::attention_block(int32_t il, int32_t n) {
     const int32_t pos = pos_[static_cast<size_t>(t)];
     const int32_t block = table_[static_cast<size_t>(t)][pos >> kv_.block_shift()];
     const int32_t row = pos & (kv_.block_size() - 1);
-    std::copy_n(k_.data() + static_cast<size_t>(t) * n_kv, n_kv, kv_.k(il, block, row));
-    std::copy_n(v_.data() + static_cast<size_t>(t) * n_kv, n_kv, kv_.v(il, block, row));
+    kv_.write_k(il, block, row, k_.data() + static_cast<size_t>(t) * n_kv);
+    kv_.write_v(il, block, row, v_.data() + static_cast<size_t>(t) * n_kv);
   }
   attention(il, n);
   matmul(l.wo, attn_buf(), n, block_out_.data(), pool);
@@ -139,6 +139,8 @@ void Context::attention(int32_t il, int32_t n) {
   span.k = kv_.k(il, 0, 0);
   span.v = kv_.v(il, 0, 0);
   span.k_stride = span.v_stride = kv_.n_embd_kv();
+  span.k_type = kv_.type_k();
+  span.v_type = kv_.type_v();
   span.head_dim = head_dim;
   span.scale = hp.query_scale();
   span.soft_cap = hp.attn_softcap;
@@ -150,9 +152,7 @@ void Context::attention(int32_t il, int32_t n) {
       const size_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= n_tasks) break;
       const AttentionTask& task = tasks[i];
-      AttentionSpan s = span;
-      s.k += static_cast<int64_t>(task.kv_head) * head_dim;
-      s.v += static_cast<int64_t>(task.kv_head) * head_dim;
+      AttentionSpan s = attention_span_at(span, static_cast<int64_t>(task.kv_head) * head_dim);
       s.block_table = table_[static_cast<size_t>(order[task.begin])];
       AttentionTile tile;
       tile.n_tokens = task.n_tokens;

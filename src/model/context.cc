@@ -7,6 +7,8 @@
 
 #include "kernels/ops.h"
 #include "kernels/ops_arch_ref.h"
+#include "kernels/attention.h"
+#include "kv/kv_budget.h"
 
 namespace herd {
 namespace {
@@ -26,8 +28,25 @@ Context::Context(const Model& model, KvCache kv, int32_t n_ctx, int32_t n_batch,
 
 Result<std::unique_ptr<Context>> Context::create(const Model& model, const ContextParams& params) {
   const Hparams& hp = model.hparams();
-  int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(hp.n_ctx_train, 4096);
   if (params.n_ctx < 0) return invalid_argument("context size must not be negative");
+  if ((params.kv_type_k == DType::kQ8_0 || params.kv_type_v == DType::kQ8_0) && hp.head_dim % 32 != 0) {
+    return invalid_argument("a q8_0 kv cache needs a head size that is a multiple of 32; this model's is " +
+                            std::to_string(hp.head_dim) + " (use f16)");
+  }
+  if ((params.kv_type_k != DType::kF32 || params.kv_type_v != DType::kF32) && hp.head_dim > kMaxTypedHeadDim) {
+    return invalid_argument("an f16 or q8_0 kv cache takes head sizes up to " + std::to_string(kMaxTypedHeadDim) +
+                            "; this model's is " + std::to_string(hp.head_dim) + " (use f32)");
+  }
+  int32_t n_ctx = params.n_ctx;
+  if (n_ctx == 0) {
+    // The training context, unless one sequence of it would not fit in the memory left.
+    n_ctx = hp.n_ctx_train;
+    const uint64_t per_token = kv_bytes_per_token(hp.n_layer, hp.n_embd_kv(), params.kv_type_k, params.kv_type_v);
+    const uint64_t budget = default_kv_budget(UINT64_MAX, model.gguf().file_size(), available_memory_bytes());
+    if (per_token > 0 && budget / per_token < static_cast<uint64_t>(n_ctx)) {
+      n_ctx = static_cast<int32_t>(std::max<uint64_t>(budget / per_token, std::min(hp.n_ctx_train, 256)));
+    }
+  }
   if (params.n_batch <= 0) return invalid_argument("batch size must be positive");
   if (params.n_threads < 0 || params.n_threads > 1024) return invalid_argument("thread count must be in [0, 1024]");
   if (params.kv_blocks < 0) return invalid_argument("kv block count must not be negative");
@@ -40,6 +59,8 @@ Result<std::unique_ptr<Context>> Context::create(const Model& model, const Conte
   kvp.n_embd_kv = static_cast<int32_t>(hp.n_embd_kv());
   kvp.n_blocks = blocks;
   kvp.block_size = bs;
+  kvp.type_k = params.kv_type_k;
+  kvp.type_v = params.kv_type_v;
   HERD_ASSIGN_OR_RETURN(KvCache kv, KvCache::create(kvp));
   std::unique_ptr<Context> ctx(new Context(model, std::move(kv), n_ctx, n_batch, n_threads));
   HERD_RETURN_IF_ERROR(ctx->allocate());

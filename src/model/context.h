@@ -25,11 +25,13 @@
 namespace herd {
 
 struct ContextParams {
-  int32_t n_ctx = 0;      // longest sequence; 0: the model's training context, capped at 4096
+  int32_t n_ctx = 0;      // longest sequence; 0: the model's training context (less if RAM is short)
   int32_t n_batch = 512;  // most tokens evaluated in one pass
   int32_t n_threads = 0;  // 0: all hardware threads
   int32_t kv_blocks = 0;  // blocks in the KV pool; 0: enough for one sequence of n_ctx
   int32_t kv_block_size = 16;  // positions per KV block: a power of two
+  DType kv_type_k = DType::kF16;  // KV cache element types: F16, Q8_0 or F32
+  DType kv_type_v = DType::kF16;
 };
 
 // Tokens of several sequences evaluated together. Row i is token tokens[i] at position

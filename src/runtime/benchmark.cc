@@ -177,6 +177,8 @@ Result<BenchReport> run_benchmark(const Model& model, const Tokenizer& tokenizer
   ep.n_ctx = std::max(params.n_prompt + 1, params.n_gen + 2);
   ep.max_batch_tokens = std::max(params.n_prompt, 1);
   ep.n_threads = params.n_threads;
+  ep.kv_type_k = params.kv_type_k;
+  ep.kv_type_v = params.kv_type_v;
   HERD_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::create(model, tokenizer, ep));
   report.n_threads = engine->n_threads();
 

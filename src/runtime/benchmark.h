@@ -31,6 +31,8 @@ struct BenchParams {
   int repetitions = 5;
   bool warmup = true;
   uint64_t seed = 1234;     // for the random prompt ids
+  DType kv_type_k = DType::kF16;  // KV cache element types
+  DType kv_type_v = DType::kF16;
   std::function<void(const std::string&)> on_progress;  // optional, one line per run
   // With a tg test: also measure the machine's read bandwidth (after the peak RSS is
   // taken: the probe's buffer is not the model's memory).

@@ -7,7 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "kv/kv_budget.h"
 #include "runtime/engine_impl.h"
+#include "runtime/kv_plan.h"
 #include "tokenizer/utf8.h"
 
 namespace herd {
@@ -72,27 +74,18 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<Engine>> Engine::create(const Model& model, const Tokenizer& tokenizer,
                                                const EngineParams& params) {
   HERD_RETURN_IF_ERROR(check_params(params));
-  const Hparams& hp = model.hparams();
-  const int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(hp.n_ctx_train, 4096);
-  if (n_ctx < 2) return invalid_argument("the context must hold at least 2 tokens (the model gives none: set n_ctx)");
   const int32_t bs = params.kv_block_size;
   if (bs <= 0 || (bs & (bs - 1)) != 0 || bs > 1024) return invalid_argument("kv block size must be a power of two up to 1024");
-  const int64_t kv_size = params.kv_size > 0 ? params.kv_size : static_cast<int64_t>(params.n_parallel) * n_ctx + bs;
-  // One sequence of n_ctx must always fit, with a spare block for copy-on-write.
-  if (kv_size < static_cast<int64_t>(n_ctx) + bs) {
-    return invalid_argument("kv cache of " + std::to_string(kv_size) + " positions cannot hold one sequence of " +
-                            std::to_string(n_ctx) + " (+ one block)");
-  }
-  // The scheduler counts positions (blocks * block size) in int32.
-  if ((kv_size + bs - 1) / bs * bs > INT32_MAX) {
-    return resource_exhausted("a kv cache of " + std::to_string(kv_size) + " positions is too large");
-  }
+  HERD_ASSIGN_OR_RETURN(const KvPlan plan, plan_kv(model, params, available_memory_bytes()));
+  const int32_t n_ctx = plan.n_ctx;
   ContextParams cp;
   cp.n_ctx = n_ctx;
   cp.n_batch = params.max_batch_tokens;
   cp.n_threads = params.n_threads;
-  cp.kv_blocks = static_cast<int32_t>((kv_size + bs - 1) / bs);
+  cp.kv_blocks = plan.n_blocks;
   cp.kv_block_size = bs;
+  cp.kv_type_k = params.kv_type_k;
+  cp.kv_type_v = params.kv_type_v;
   HERD_ASSIGN_OR_RETURN(std::unique_ptr<Context> ctx, Context::create(model, cp));
   auto impl = std::make_unique<Impl>(model, tokenizer, params, std::move(ctx), n_ctx);
   Impl* raw = impl.get();

@@ -28,8 +28,14 @@ struct EngineFaults {
 
 struct EngineParams {
   int32_t n_parallel = 4;          // sequences decoding at once
-  int32_t n_ctx = 0;               // longest sequence; 0: the model's, capped at 4096
-  int32_t kv_size = 0;             // positions in the KV pool; 0: n_parallel * n_ctx + one block
+  int32_t n_ctx = 0;               // longest sequence; 0: the model's training context
+  // The KV pool (kv_plan.h): kv_size positions when set (tests), else kv_memory_bytes of
+  // cache, else (0) what n_parallel * n_ctx + one block need, within a share of the free
+  // memory. Its memory is committed block by block as sequences grow.
+  int32_t kv_size = 0;
+  uint64_t kv_memory_bytes = 0;
+  DType kv_type_k = DType::kF16;   // cache element types: F16, Q8_0 or F32
+  DType kv_type_v = DType::kF16;
   int32_t kv_block_size = 16;
   int32_t max_batch_tokens = 512;  // tokens per step, prefill and decode together
   int32_t max_queue = 64;          // sequences (a request of n choices counts n) waiting before submit refuses

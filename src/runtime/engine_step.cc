@@ -258,6 +258,11 @@ void Engine::Impl::publish_stats() {
   stats.kv_blocks_total = b.n_total();
   stats.kv_blocks_used = b.n_used();
   stats.kv_blocks_cached = b.n_cached();
+  const KvCache& kv = ctx->kv();
+  stats.kv_cache_bytes = kv.bytes_per_block() * static_cast<uint64_t>(b.n_grown());
+  stats.kv_cache_capacity_bytes = kv.capacity_bytes();
+  stats.kv_type_k = kv_type_name(kv.type_k());
+  stats.kv_type_v = kv_type_name(kv.type_v());
 }
 
 }  // namespace herd

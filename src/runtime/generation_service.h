@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "base/status.h"
 #include "runtime/request.h"
@@ -16,6 +17,10 @@ struct EngineStats {
   int32_t kv_blocks_total = 0;
   int32_t kv_blocks_used = 0;   // referenced by a running sequence
   int32_t kv_blocks_cached = 0;  // unreferenced, kept for the prefix cache
+  uint64_t kv_cache_bytes = 0;           // KV memory of the blocks the pool has grown to
+  uint64_t kv_cache_capacity_bytes = 0;  // ... and of all kv_blocks_total (the budget)
+  std::string_view kv_type_k = "f16";    // cache element types, as --cache-type-k/-v name them
+  std::string_view kv_type_v = "f16";
   int64_t n_preemptions = 0;
   int64_t prompt_tokens_total = 0;     // evaluated (cache hits excluded)
   int64_t cached_tokens_total = 0;     // prompt tokens served from the prefix cache

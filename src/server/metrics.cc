@@ -112,6 +112,14 @@ std::string ServerMetrics::render(const std::optional<EngineStats>& engine) cons
     sample("herd_kv_blocks_in_use", "gauge", "KV cache blocks referenced by running sequences.", s.kv_blocks_used, &out);
     sample("herd_kv_blocks_cached", "gauge", "Unreferenced KV blocks kept for the prefix cache.", s.kv_blocks_cached,
            &out);
+    // Bytes as exact integers (%.9g would round past 1 GB).
+    header("herd_kv_cache_bytes", "KV cache memory of the blocks the pool has grown to.", "gauge", &out);
+    out += "herd_kv_cache_bytes " + std::to_string(s.kv_cache_bytes) + "\n";
+    header("herd_kv_cache_capacity_bytes", "KV cache memory of the whole pool (its budget).", "gauge", &out);
+    out += "herd_kv_cache_capacity_bytes " + std::to_string(s.kv_cache_capacity_bytes) + "\n";
+    header("herd_kv_cache_info", "KV cache element types.", "gauge", &out);
+    out += "herd_kv_cache_info{type_k=\"" + label_value(s.kv_type_k) + "\",type_v=\"" + label_value(s.kv_type_v) +
+           "\"} 1\n";
     sample("herd_preemptions_total", "counter", "Sequences preempted for lack of KV blocks.",
            static_cast<double>(s.n_preemptions), &out);
     sample("herd_engine_prompt_tokens_total", "counter", "Prompt tokens evaluated (prefix-cache hits excluded).",

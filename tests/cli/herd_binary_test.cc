@@ -91,6 +91,16 @@ TEST_F(HerdBinaryTest, PromptTextIsContinued) {
   EXPECT_EQ(o.out.rfind("Once upon a time, there was a little girl named Lily.", 0), 0u) << o.out;
 }
 
+TEST_F(HerdBinaryTest, EveryKvCacheTypeRuns) {
+  if (!have_stories()) GTEST_SKIP();
+  for (const char* type : {"f32", "f16"}) {
+    Outcome o = herd({"run", "-m", stories_, "-p", "Once upon a time", "-n", "30", "--temp", "0", "--cache-type-k",
+                      type, "--cache-type-v", type});
+    ASSERT_EQ(o.exit_code, 0) << type << ": " << o.err;
+    EXPECT_EQ(o.out.rfind("Once upon a time, there was a little girl named Lily.", 0), 0u) << type << ": " << o.out;
+  }
+}
+
 TEST_F(HerdBinaryTest, SampledRunIsReproducibleWithSeed) {
   ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   const std::vector<std::string> args = {"run", "-m", stories_, "-p", "Lily", "-n", "40", "--temp", "1.0",
@@ -242,6 +252,9 @@ TEST_F(HerdBinaryTest, BadArgumentsGiveOneLineErrors) {
   expect_clean_error(herd({"run", "-m", stories_, "--prompt-ids", "1 x 3"}), "\"x\"");
   expect_clean_error(herd({"run", "-m", stories_, "--prompt-ids", "1 9999"}), "9999");
   expect_clean_error(herd({"run", "-m", stories_, "-c", "4", "--prompt-ids", "1 2 3 4 5 6"}), "context");
+  expect_clean_error(herd({"run", "-m", stories_, "--cache-type-k", "q4_0"}), "q4_0");
+  expect_clean_error(herd({"run", "-m", stories_, "--cache-type-v", "q8_0"}), "multiple of 32");  // head_dim 8
+  expect_clean_error(herd({"serve", "-m", stories_, "--kv-memory", "12Q"}), "12Q");
   expect_clean_error(herd({"logits", "-m", stories_, "--ids", "1", "-o", (tmp_ / "no" / "dir" / "x").string()}),
                      "x");
   expect_clean_error(herd({"logits", "-m", stories_, "--ids", "1 512", "-o", (tmp_ / "y").string()}), "512");

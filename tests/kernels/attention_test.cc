@@ -18,9 +18,12 @@ namespace {
 
 using AttentionFn = void (*)(const float*, const AttentionSpan&, float*);
 
-void expect_close(AttentionFn fn, const std::string& what) {
-  for (int32_t head_dim : {4, 64, 80, 128}) {
-    const Cache cache = make_cache(head_dim, 3, 300, 5 + static_cast<uint32_t>(head_dim));
+// Against double attention over the rows the cache holds (for F16 and Q8_0: what they
+// dequantize to), so every cache type gets the same float-rounding tolerance.
+void expect_close(AttentionFn fn, const std::string& what, DType type = DType::kF32) {
+  for (int32_t head_dim : {4, 64, 80, 128, 320}) {
+    if (!kv_type_fits(type, head_dim)) continue;
+    const Cache cache = make_cache(head_dim, 3, 300, 5 + static_cast<uint32_t>(head_dim), type);
     for (int64_t n_keys : {1, 2, 31, 32, 33, 100, 290}) {
       for (float cap : {0.0f, 10.0f}) {
         // A large scale makes the softmax peaked and the running max move often.
@@ -36,7 +39,7 @@ void expect_close(AttentionFn fn, const std::string& what) {
           fn(q.data(), s, got.data());
           for (int i = 0; i < head_dim; ++i) {
             ASSERT_NEAR(got[static_cast<size_t>(i)], want[static_cast<size_t>(i)], tol)
-                << what << " head_dim " << head_dim << " n_keys " << n_keys << " cap " << cap << " scale " << scale << " i " << i;
+                << what << " " << kv_name(type) << " head_dim " << head_dim << " n_keys " << n_keys << " cap " << cap << " scale " << scale << " i " << i;
           }
           EXPECT_EQ(got.back(), 5.0f) << "wrote past head_dim";
         }
@@ -45,11 +48,13 @@ void expect_close(AttentionFn fn, const std::string& what) {
   }
 }
 
-TEST(AttentionRefTest, MatchesDoubleSoftmax) { expect_close(&attention_head_ref, "ref"); }
+TEST(AttentionRefTest, MatchesDoubleSoftmax) {
+  for (DType type : kKvTypes) expect_close(&attention_head_ref, "ref", type);
+}
 
 TEST(AttentionTest, EveryVariantMatchesDoubleSoftmax) {
   for (KernelVariant v : supported_variants()) {
-    expect_close(kernel_table(v)->attention_head, std::string(kernel_variant_name(v)));
+    for (DType type : kKvTypes) expect_close(kernel_table(v)->attention_head, std::string(kernel_variant_name(v)), type);
   }
 }
 
@@ -74,36 +79,23 @@ TEST(AttentionTest, OneKeyReturnsItsValue) {
 // The same keys scattered over shuffled blocks of a paged cache give bit-identical
 // outputs: paging changes only where rows live, never the arithmetic.
 TEST(AttentionTest, PagedCacheMatchesContiguousExactly) {
-  const int32_t head_dim = 64, n_kv_heads = 2, block_size = 8, n_blocks = 40;
+  const int32_t head_dim = 64, n_kv_heads = 2;
   const int64_t n_pos = 300;
-  const Cache cache = make_cache(head_dim, n_kv_heads, n_pos, 11);
-  const int64_t stride = cache.stride();
-  // Block i of the sequence lives in physical block table[i]: a fixed shuffle.
-  std::vector<int32_t> table(static_cast<size_t>(n_blocks));
-  for (int32_t i = 0; i < n_blocks; ++i) table[static_cast<size_t>(i)] = (i * 17 + 5) % n_blocks;
-  std::vector<float> pk(static_cast<size_t>(n_blocks * block_size * stride), NAN);
-  std::vector<float> pv(pk.size(), NAN);
-  for (int64_t j = 0; j < n_pos; ++j) {
-    const int64_t row = table[static_cast<size_t>(j / block_size)] * block_size + j % block_size;
-    std::copy_n(cache.k.data() + j * stride, stride, pk.data() + row * stride);
-    std::copy_n(cache.v.data() + j * stride, stride, pv.data() + row * stride);
-  }
-  for (KernelVariant v : supported_variants()) {
-    for (int64_t first : {0, 5, 37}) {
-      for (int64_t n_keys : {1, 8, 9, 100, 263}) {
-        AttentionSpan flat = cache.span(1, first, n_keys, 0.2f, 0.0f);
-        AttentionSpan paged = flat;
-        paged.k = pk.data() + head_dim;
-        paged.v = pv.data() + head_dim;
-        paged.block_table = table.data();
-        paged.block_shift = 3;
-        paged.block_stride = block_size * stride;
-        const std::vector<float> q = random_vec(static_cast<size_t>(head_dim), 3 + static_cast<uint32_t>(n_keys), -1.0f, 1.0f);
-        std::vector<float> want(static_cast<size_t>(head_dim)), got(want.size());
-        kernel_table(v)->attention_head(q.data(), flat, want.data());
-        kernel_table(v)->attention_head(q.data(), paged, got.data());
-        ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
-            << kernel_variant_name(v) << " first " << first << " n_keys " << n_keys;
+  for (DType type : kKvTypes) {
+    const Cache cache = make_cache(head_dim, n_kv_heads, n_pos, 11, type);
+    const PagedCache pc = make_paged(cache, n_pos, 3);  // blocks of 8, shuffled
+    for (KernelVariant v : supported_variants()) {
+      for (int64_t first : {0, 5, 37}) {
+        for (int64_t n_keys : {1, 8, 9, 100, 263}) {
+          const AttentionSpan flat = cache.span(1, first, n_keys, 0.2f, 0.0f);
+          const AttentionSpan paged = pc.paged(flat, 1);
+          const std::vector<float> q = random_vec(static_cast<size_t>(head_dim), 3 + static_cast<uint32_t>(n_keys), -1.0f, 1.0f);
+          std::vector<float> want(static_cast<size_t>(head_dim)), got(want.size());
+          kernel_table(v)->attention_head(q.data(), flat, want.data());
+          kernel_table(v)->attention_head(q.data(), paged, got.data());
+          ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
+              << kernel_variant_name(v) << " " << kv_name(type) << " first " << first << " n_keys " << n_keys;
+        }
       }
     }
   }

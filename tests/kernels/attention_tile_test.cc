@@ -71,9 +71,12 @@ std::vector<size_t> all_tokens(const Queries& qs) {
   return t;
 }
 
-void expect_close(TileFn fn, const std::string& what) {
-  for (int32_t head_dim : {8, 16, 48, 64, 80, 128, 256, 272}) {
-    const Cache cache = make_cache(head_dim, 2, 300, 3 + static_cast<uint32_t>(head_dim));
+// Against double attention over the rows the cache holds (for F16 and Q8_0: what they
+// dequantize to), so every cache type gets the same float-rounding tolerance.
+void expect_close(TileFn fn, const std::string& what, DType type) {
+  for (int32_t head_dim : {8, 16, 48, 64, 80, 128, 256, 272, 288}) {
+    if (!kv_type_fits(type, head_dim)) continue;
+    const Cache cache = make_cache(head_dim, 2, 300, 3 + static_cast<uint32_t>(head_dim), type);
     for (const auto& [n_tokens, n_heads] : {std::pair{1, 1}, {1, 8}, {5, 3}, {8, 8}}) {
       for (int64_t pos0 : {0, 37, 250}) {
         for (int32_t window : {0, 20}) {
@@ -104,7 +107,7 @@ void expect_close(TileFn fn, const std::string& what) {
                 const double tol = 2e-6 + 0x1p-24 * (4.0 * max_score + 2.0 * max_terms);
                 for (int i = 0; i < head_dim; ++i) {
                   ASSERT_NEAR(got[i], want[static_cast<size_t>(i)], tol)
-                      << what << " head_dim " << head_dim << " tile " << n_tokens << "x" << n_heads << " pos " << pos[t]
+                      << what << " " << kv_name(type) << " head_dim " << head_dim << " tile " << n_tokens << "x" << n_heads << " pos " << pos[t]
                       << " window " << window << " scale " << scale << " cap " << cap << " head " << h << " i " << i;
                 }
               }
@@ -116,11 +119,41 @@ void expect_close(TileFn fn, const std::string& what) {
   }
 }
 
-TEST(AttentionTileTest, ReferenceMatchesDoubleSoftmax) { expect_close(&attention_tile_ref, "ref"); }
+TEST(AttentionTileTest, ReferenceMatchesDoubleSoftmax) {
+  for (DType type : kKvTypes) expect_close(&attention_tile_ref, "ref", type);
+}
 
 TEST(AttentionTileTest, EveryVariantMatchesDoubleSoftmax) {
   for (KernelVariant v : supported_variants()) {
-    expect_close(kernel_table(v)->attention_tile, std::string(kernel_variant_name(v)));
+    for (DType type : kKvTypes) expect_close(kernel_table(v)->attention_tile, std::string(kernel_variant_name(v)), type);
+  }
+}
+
+// The typed paths against the reference twin on the very same F16 / Q8_0 rows, K and V
+// of different types included: the conversion must be exactly the reference's.
+TEST(AttentionTileTest, TypedCachesMatchTheReferenceTwin) {
+  for (KernelVariant v : supported_variants()) {
+    for (DType tk : kKvTypes) {
+      for (DType tv : kKvTypes) {
+        const Cache ck = make_cache(64, 2, 120, 71, tk), cv = make_cache(64, 2, 120, 71, tv);
+        AttentionSpan span = ck.span(1, 0, 0, 0.3f, 0.0f);
+        span.v = cv.span(1, 0, 0, 0.3f, 0.0f).v;
+        span.v_type = tv;
+        Queries got = make_queries(64, 4, {0, 31, 32, 33, 119}, 0, 13);
+        Queries want = fresh(got);
+        kernel_table(v)->attention_tile(got.tile(all_tokens(got), 0, 4), span);
+        attention_tile_ref(want.tile(all_tokens(want), 0, 4), span);
+        for (size_t t = 0; t < 5; ++t) {
+          for (int32_t h = 0; h < 4; ++h) {
+            for (int i = 0; i < 64; ++i) {
+              // Same rows, same maths; only the summation order differs (SIMD lanes).
+              ASSERT_NEAR(got.row_out(t, h)[i], want.row_out(t, h)[i], 2e-5)
+                  << kernel_variant_name(v) << " k " << kv_name(tk) << " v " << kv_name(tv) << " t " << t;
+            }
+          }
+        }
+      }
+    }
   }
 }
 
@@ -133,15 +166,17 @@ bool same_row(const Queries& a, size_t ta, const Queries& b, size_t tb, int32_t 
 TEST(AttentionTileTest, ARowHasTheSameBitsWhateverSharesItsTile) {
   const int64_t n_pos = 300;
   for (KernelVariant v : supported_variants()) {
+   for (DType type : kKvTypes) {
     const TileFn fn = kernel_table(v)->attention_tile;
     for (int32_t head_dim : {8, 64, 80, 128}) {
-      const Cache cache = make_cache(head_dim, 2, n_pos, 21);
+      if (!kv_type_fits(type, head_dim)) continue;
+      const Cache cache = make_cache(head_dim, 2, n_pos, 21, type);
       const PagedCache paged = make_paged(cache, n_pos, 2);  // blocks of 4 rows
       for (int32_t window : {0, 21}) {
         for (float cap : {0.0f, 10.0f}) {
           const AttentionSpan span = paged.paged(cache.span(1, 0, 0, 0.3f, cap), 1);
           const std::vector<int64_t> pos = {40, 41, 42, 43, 44, 45, 46, 47, 3, 250, 299};
-          const std::string what = std::string(kernel_variant_name(v)) + " head_dim " + std::to_string(head_dim) +
+          const std::string what = std::string(kernel_variant_name(v)) + " " + kv_name(type) + " head_dim " + std::to_string(head_dim) +
                                    " window " + std::to_string(window) + " cap " + std::to_string(cap);
           // Alone: every row in a tile of its own.
           Queries alone = make_queries(head_dim, 8, pos, window, 5);
@@ -173,13 +208,15 @@ TEST(AttentionTileTest, ARowHasTheSameBitsWhateverSharesItsTile) {
         }
       }
     }
+   }
   }
 }
 
 // Paging changes where rows live, never the arithmetic.
 TEST(AttentionTileTest, PagedCacheMatchesContiguousExactly) {
   const int64_t n_pos = 200;
-  const Cache cache = make_cache(64, 2, n_pos, 31);
+  for (DType type : kKvTypes) {
+  const Cache cache = make_cache(64, 2, n_pos, 31, type);
   for (int32_t shift : {0, 3, 5}) {
     const PagedCache paged = make_paged(cache, n_pos, shift);
     for (KernelVariant v : supported_variants()) {
@@ -189,8 +226,9 @@ TEST(AttentionTileTest, PagedCacheMatchesContiguousExactly) {
       kernel_table(v)->attention_tile(a.tile(all_tokens(a), 0, 4), flat);
       kernel_table(v)->attention_tile(b.tile(all_tokens(b), 0, 4), paged.paged(flat, 1));
       ASSERT_EQ(0, std::memcmp(a.out.data(), b.out.data(), a.out.size() * sizeof(float)))
-          << kernel_variant_name(v) << " block shift " << shift;
+          << kernel_variant_name(v) << " " << kv_name(type) << " block shift " << shift;
     }
+  }
   }
 }
 

@@ -16,6 +16,8 @@
 #include "base/cpu_features.h"
 #include "kernels/ops.h"
 #include "tensor/quant_ref.h"
+#include "attention_cache.h"
+#include "kernels/attention.h"
 #include "random_vec.h"
 
 namespace herd {
@@ -322,6 +324,40 @@ TEST_P(KernelVariantTest, Rope) {
       table().rope_apply(got.data(), n_rot, cs.data(), style);
       for (int i = 0; i < head_dim; ++i) {
         ASSERT_NEAR(got[static_cast<size_t>(i)], want[static_cast<size_t>(i)], 1e-6f) << "n_rot " << n_rot << " i " << i;
+      }
+    }
+  }
+}
+
+// Attention reading F16 and Q8_0 KV rows directly (converted inside the kernel) against
+// the reference twin on the same rows: the tile kernel (head sizes it takes) and the
+// per-head fallback (odd and large ones).
+TEST_P(KernelVariantTest, AttentionReadsEveryKvCacheType) {
+  for (DType type : kKvTypes) {
+    for (int32_t head_dim : {8, 64, 80, 128, 320}) {
+      if (!kv_type_fits(type, head_dim)) continue;
+      const Cache cache = make_cache(head_dim, 2, 90, 17 + static_cast<uint32_t>(head_dim), type);
+      const int32_t n_heads = 3;
+      const std::vector<float> q = random_vec(static_cast<size_t>(2 * n_heads * head_dim), 23, -2.0f, 2.0f);
+      std::vector<float> got(q.size(), 5.0f), want(q.size(), 5.0f);
+      AttentionTile tile;
+      tile.n_tokens = 2;
+      tile.n_heads = n_heads;
+      for (int t = 0; t < 2; ++t) {
+        tile.q[t] = q.data() + t * n_heads * head_dim;
+        tile.first[t] = 0;
+        tile.n_keys[t] = 60 + 29 * t;
+      }
+      const AttentionSpan span = cache.span(1, 0, 0, 0.25f, 0.0f);
+      AttentionTile ref = tile;
+      for (int t = 0; t < 2; ++t) {
+        tile.out[t] = got.data() + t * n_heads * head_dim;
+        ref.out[t] = want.data() + t * n_heads * head_dim;
+      }
+      table().attention_tile(tile, span);
+      attention_tile_ref(ref, span);
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_NEAR(got[i], want[i], 2e-5) << kv_name(type) << " head_dim " << head_dim << " i " << i;
       }
     }
   }

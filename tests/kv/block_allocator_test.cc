@@ -27,6 +27,32 @@ void expect_counts(const BlockAllocator& a, int32_t used, int32_t cached, int32_
   EXPECT_EQ(a.n_used() + a.n_free(), a.n_total());
 }
 
+// The pool grows: ids in order, a released block before a new one, evicting a cached
+// block only once the capacity is reached. n_grown() (what the KV memory is sized by)
+// never exceeds the blocks the load needed at once.
+TEST(BlockAllocatorTest, GrowsBlockByBlockAndReusesBeforeGrowing) {
+  BlockAllocator a = make(6);
+  EXPECT_EQ(a.n_grown(), 0);
+  EXPECT_EQ(a.n_total(), 6);
+  EXPECT_EQ(a.allocate(), 0);
+  EXPECT_EQ(a.allocate(), 1);
+  EXPECT_EQ(a.n_grown(), 2);
+  a.release(0);
+  EXPECT_EQ(a.allocate(), 0);  // reused, the pool does not grow
+  EXPECT_EQ(a.n_grown(), 2);
+  const int32_t b2 = a.allocate();
+  EXPECT_EQ(b2, 2);
+  ASSERT_TRUE(a.publish(b2, kNoBlock, toks(10)));
+  a.release(b2);  // cached, unreferenced
+  for (int32_t want = 3; want < 6; ++want) EXPECT_EQ(a.allocate(), want);  // grows before evicting
+  EXPECT_EQ(a.n_grown(), 6);
+  EXPECT_NE(a.find(kNoBlock, toks(10)), kNoBlock);
+  EXPECT_EQ(a.allocate(), b2);  // full: now the cached block is evicted
+  EXPECT_EQ(a.find(kNoBlock, toks(10)), kNoBlock);
+  EXPECT_EQ(a.allocate(), kNoBlock);
+  expect_counts(a, 6, 0, 0);
+}
+
 TEST(BlockAllocatorTest, FreshPoolHandsOutEveryBlockOnceThenNone) {
   BlockAllocator a = make(4);
   expect_counts(a, 0, 0, 4);

@@ -445,7 +445,11 @@ TEST_F(EngineTest, TwoEnginesShareOneModel) {
 TEST_F(EngineTest, ImpossibleSizesAreRefused) {
   EngineParams p;
   p.n_parallel = 1024;
-  p.n_ctx = 1 << 22;  // 2^32 positions
+  p.n_ctx = 1 << 22;  // 2^32 positions wanted: the pool is capped by the memory budget ...
+  p.kv_memory_bytes = 1 << 20;  // ... which cannot hold even one sequence
+  EXPECT_EQ(Engine::create(*model_, *tok_, p).status().code(), StatusCode::kInvalidArgument);
+  p = {};
+  p.kv_size = INT32_MAX;  // positions past the scheduler's int32 once rounded up to blocks
   EXPECT_EQ(Engine::create(*model_, *tok_, p).status().code(), StatusCode::kResourceExhausted);
   p = {};
   p.n_ctx = 1;

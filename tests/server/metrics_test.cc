@@ -48,6 +48,10 @@ TEST(ServerMetrics, TextFormat) {
   s.kv_blocks_used = 7;
   s.kv_blocks_total = 100;
   s.generated_tokens_total = 55;
+  s.kv_cache_bytes = 3'000'000'123;  // exact: past %.9g's digits
+  s.kv_cache_capacity_bytes = 12'000'000'000;
+  s.kv_type_k = "q8_0";
+  s.kv_type_v = "f16";
   const std::string out = m.render(s);
   EXPECT_TRUE(has_line(out, "# TYPE herd_requests_total counter")) << out;
   EXPECT_TRUE(has_line(out, "herd_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 2")) << out;
@@ -62,6 +66,9 @@ TEST(ServerMetrics, TextFormat) {
   EXPECT_TRUE(has_line(out, "herd_kv_blocks_in_use 7")) << out;
   EXPECT_TRUE(has_line(out, "herd_kv_blocks_total 100")) << out;
   EXPECT_TRUE(has_line(out, "herd_engine_generated_tokens_total 55")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_cache_bytes 3000000123")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_cache_capacity_bytes 12000000000")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_cache_info{type_k=\"q8_0\",type_v=\"f16\"} 1")) << out;
   // Every line is a comment or "name{labels} value".
   const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eEInf]+$)");
   std::istringstream in(out);

@@ -92,7 +92,7 @@ TEST_F(HerdBinaryTest, PromptTextIsContinued) {
 }
 
 TEST_F(HerdBinaryTest, EveryKvCacheTypeRuns) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   for (const char* type : {"f32", "f16"}) {
     Outcome o = herd({"run", "-m", stories_, "-p", "Once upon a time", "-n", "30", "--temp", "0", "--cache-type-k",
                       type, "--cache-type-v", type});
@@ -300,7 +300,7 @@ TEST_F(HerdBinaryTest, NonRegularModelPathsFailAtOnce) {
 
 // Real models with one field corrupted, through the binary: refused in one line, quickly.
 TEST_F(HerdBinaryTest, CorruptModelsAreRefused) {
-  if (!have_stories()) GTEST_SKIP();
+  ASSERT_TRUE(have_stories()) << "the shared test data (../shared) is missing";
   Result<std::unique_ptr<GgufFile>> source = GgufFile::open(stories_);
   ASSERT_TRUE(source.ok()) << source.status().to_string();
   auto write = [&](const GgufImage& img, const std::string& name) {

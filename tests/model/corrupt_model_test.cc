@@ -64,14 +64,14 @@ class CorruptModel : public ::testing::Test {
   std::vector<uint8_t> bytes_;
 };
 
-#define IMAGE_OR_SKIP(img, rel)                         \
+#define IMAGE_OR_FAIL(img, rel)                         \
   GgufImage img = image_of(rel);                        \
-  if (img.kvs.empty()) GTEST_SKIP() << rel << " absent"
+  ASSERT_FALSE(img.kvs.empty()) << rel << " absent"
 
 GgufMetaValue u32(uint32_t v) { return GgufMetaValue::of_uint(GgufType::kUint32, v); }
 
 TEST_F(CorruptModel, UnchangedImageLoads) {
-  IMAGE_OR_SKIP(img, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(img, "models/stories260K.gguf");
   Result<std::unique_ptr<Model>> m = load(img);
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   EXPECT_EQ((*m)->hparams().n_layer, 5);
@@ -80,7 +80,7 @@ TEST_F(CorruptModel, UnchangedImageLoads) {
 // The attack run's file: 1.2 MB claiming a million layers cost 745 MB before the error.
 // The peak RSS may not grow by more than a small constant (the file is 1.2 MB).
 TEST_F(CorruptModel, MillionBlocksFailBeforeAllocating) {
-  IMAGE_OR_SKIP(img, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(img, "models/stories260K.gguf");
   img.set("llama.block_count", u32(1000000));
   int64_t grown = 0;
   Result<std::unique_ptr<Model>> m = load_measuring(img, &grown);
@@ -91,7 +91,7 @@ TEST_F(CorruptModel, MillionBlocksFailBeforeAllocating) {
 }
 
 TEST_F(CorruptModel, BlockCountBeyondTheTensorsIsRefused) {
-  IMAGE_OR_SKIP(img, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(img, "models/stories260K.gguf");
   img.set("llama.block_count", u32(13));  // 5 layers of 9 tensors: 52 > 48
   expect_refused(img, StatusCode::kCorruptFile, "llama.block_count = 13 needs at least 52 tensors; the file has 48");
   img.set("llama.block_count", u32(6));  // fits the count, but blk.5 is not there
@@ -99,7 +99,7 @@ TEST_F(CorruptModel, BlockCountBeyondTheTensorsIsRefused) {
 }
 
 TEST_F(CorruptModel, HugeExpertCountFailsBeforeAllocating) {
-  IMAGE_OR_SKIP(img, "reference/logits/mixtral-tiny-Q4_0.gguf");
+  IMAGE_OR_FAIL(img, "reference/logits/mixtral-tiny-Q4_0.gguf");
   img.set("llama.expert_count", u32(1000000));
   int64_t grown = 0;
   Result<std::unique_ptr<Model>> m = load_measuring(img, &grown);
@@ -109,7 +109,7 @@ TEST_F(CorruptModel, HugeExpertCountFailsBeforeAllocating) {
   EXPECT_LT(grown, 32 << 20) << "peak RSS grew by " << grown << " bytes";
 
   // A dense file that claims experts.
-  IMAGE_OR_SKIP(dense, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(dense, "models/stories260K.gguf");
   dense.set("llama.expert_count", u32(1000000));
   dense.set("llama.expert_used_count", u32(2));
   expect_refused(dense, StatusCode::kCorruptFile,
@@ -119,19 +119,19 @@ TEST_F(CorruptModel, HugeExpertCountFailsBeforeAllocating) {
 // A norm retyped as Q4_0 still lies inside the file (it got shorter) and used to load,
 // dequantizing float bytes as blocks: garbage out, exit 0.
 TEST_F(CorruptModel, QuantizedNormIsRefused) {
-  IMAGE_OR_SKIP(img, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(img, "models/stories260K.gguf");
   img.find_tensor("output_norm.weight")->type = DType::kQ4_0;
   expect_refused(img, StatusCode::kCorruptFile,
                  "tensor \"output_norm.weight\" has type Q4_0; a 1-D weight must be F32, F16 or BF16");
 
-  IMAGE_OR_SKIP(layer, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(layer, "models/stories260K.gguf");
   layer.find_tensor("blk.3.ffn_norm.weight")->type = DType::kQ8_0;
   expect_refused(layer, StatusCode::kCorruptFile,
                  "tensor \"blk.3.ffn_norm.weight\" has type Q8_0; a 1-D weight must be F32, F16 or BF16");
 }
 
 TEST_F(CorruptModel, QuantizedBiasIsRefused) {
-  IMAGE_OR_SKIP(img, "reference/logits/qwen2-tiny-Q4_K_M.gguf");
+  IMAGE_OR_FAIL(img, "reference/logits/qwen2-tiny-Q4_K_M.gguf");
   img.find_tensor("blk.0.attn_k.bias")->type = DType::kQ4_0;
   expect_refused(img, StatusCode::kCorruptFile,
                  "tensor \"blk.0.attn_k.bias\" has type Q4_0; a 1-D weight must be F32, F16 or BF16");
@@ -139,7 +139,7 @@ TEST_F(CorruptModel, QuantizedBiasIsRefused) {
 
 // Two weights over the same bytes.
 TEST_F(CorruptModel, OverlappingTensorsAreRefused) {
-  IMAGE_OR_SKIP(img, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(img, "models/stories260K.gguf");
   GgufTensorInfo* q = img.find_tensor("blk.0.attn_q.weight");
   const GgufTensorInfo* k = img.find_tensor("blk.0.attn_k.weight");
   q->offset = k->offset;
@@ -153,7 +153,7 @@ TEST_F(CorruptModel, OverlappingTensorsAreRefused) {
 // "Bleeding Llama": a tensor whose offset or size points past the file must never be
 // read; the reader refuses it before a view is made.
 TEST_F(CorruptModel, TensorDataPastTheFileIsRefused) {
-  IMAGE_OR_SKIP(img, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(img, "models/stories260K.gguf");
   GgufTensorInfo* t = img.find_tensor("output_norm.weight");
   t->offset = img.data.size();  // a whole tensor past the end
   const uint64_t begin = source_->data_offset() + t->offset;
@@ -167,7 +167,7 @@ TEST_F(CorruptModel, TensorDataPastTheFileIsRefused) {
                  "tensor \"output_norm.weight\": data [overflow, overflow) ends past end of file (size " + size + ")");
 
   // A grown shape: same offset, more bytes than are left.
-  IMAGE_OR_SKIP(big, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(big, "models/stories260K.gguf");
   GgufTensorInfo* embd = big.find_tensor("token_embd.weight");
   embd->dims = {64, 512 * 1024};
   const uint64_t embd_begin = source_->data_offset() + embd->offset;
@@ -180,7 +180,7 @@ TEST_F(CorruptModel, TensorDataPastTheFileIsRefused) {
 // A MoE file's dense feed_forward_length backs no tensor; found by fuzz_model_load, it
 // used to size the context's FFN scratch (26 GB for this one).
 TEST_F(CorruptModel, UncheckedFfnLengthOfAMoeFileSizesNothing) {
-  IMAGE_OR_SKIP(img, "reference/logits/qwen3moe-tiny-F16.gguf");
+  IMAGE_OR_FAIL(img, "reference/logits/qwen3moe-tiny-F16.gguf");
   img.set("qwen3moe.feed_forward_length", u32(std::numeric_limits<int32_t>::max()));
   img.set("qwen3moe.expert_feed_forward_length", u32(256));
   img.set("qwen3moe.expert_shared_feed_forward_length", u32(std::numeric_limits<int32_t>::max()));
@@ -196,7 +196,7 @@ TEST_F(CorruptModel, UncheckedFfnLengthOfAMoeFileSizesNothing) {
 }
 
 TEST_F(CorruptModel, CountsThatAreNotPositive32BitAreRefused) {
-  IMAGE_OR_SKIP(img, "models/stories260K.gguf");
+  IMAGE_OR_FAIL(img, "models/stories260K.gguf");
   img.set("llama.attention.head_count", GgufMetaValue::of_uint(GgufType::kUint64, 1ull << 40));
   expect_refused(img, StatusCode::kCorruptFile,
                  "metadata llama.attention.head_count = 1099511627776 is not a positive 32-bit count");

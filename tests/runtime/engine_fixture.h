@@ -66,8 +66,10 @@ inline Outcome collect(RequestStream& s, int32_t n, std::function<void(const Cho
 
 class EngineTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const fs::path path = testing::shared_dir() / "models" / "stories260K.gguf";
+  void SetUp() override { load(testing::shared_dir() / "models" / "stories260K.gguf"); }
+
+  // The model and its tokenizer (model_, tok_) from a shared file.
+  void load(const fs::path& path) {
     ASSERT_TRUE(fs::exists(path)) << "no " << path;
     Result<std::unique_ptr<Model>> m = Model::load(path.string());
     ASSERT_TRUE(m.ok()) << m.status().to_string();

@@ -17,16 +17,7 @@ namespace {
 
 class EngineKvTypesTest : public EngineTest, public ::testing::WithParamInterface<std::tuple<DType, DType>> {
  protected:
-  void SetUp() override {
-    const fs::path path = testing::shared_dir() / "reference" / "logits" / "llama-tiny-F16.gguf";
-    if (!fs::exists(path)) GTEST_SKIP() << "no " << path;
-    Result<std::unique_ptr<Model>> m = Model::load(path.string());
-    ASSERT_TRUE(m.ok()) << m.status().to_string();
-    model_ = std::move(m).value();
-    Result<std::unique_ptr<Tokenizer>> t = Tokenizer::from_gguf(model_->gguf());
-    ASSERT_TRUE(t.ok()) << t.status().to_string();
-    tok_ = std::move(t).value();
-  }
+  void SetUp() override { load(testing::shared_dir() / "reference" / "logits" / "llama-tiny-F16.gguf"); }
   EngineParams params() const {
     EngineParams p;
     p.kv_type_k = std::get<0>(GetParam());

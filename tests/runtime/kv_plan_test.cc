@@ -17,7 +17,7 @@ class KvPlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const fs::path path = testing::shared_dir() / "reference" / "logits" / "llama-tiny-F16.gguf";
-    if (!fs::exists(path)) GTEST_SKIP() << "no " << path;
+    ASSERT_TRUE(fs::exists(path)) << "no " << path;
     Result<std::unique_ptr<Model>> m = Model::load(path.string());
     ASSERT_TRUE(m.ok()) << m.status().to_string();
     model_ = std::move(m).value();

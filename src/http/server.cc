@@ -164,17 +164,11 @@ void Server::loop() {
   epoll_event events[64];
   Clock::time_point next_sweep = Clock::now() + kTick;
   while (!stopping_.load()) {
-    if (draining_.load()) {
-      if (!drain_closed_idle_) {
-        drain_closed_idle_ = true;
-        std::vector<int> idle;
-        for (auto& [fd, c] : conns_) {
-          if (c->phase != Connection::Phase::kDispatched) idle.push_back(fd);
-        }
-        for (int fd : idle) close_connection(fd);
-      }
-      if (dispatched_.load() == 0) break;
-    }
+    // Draining ends as soon as no handler runs; idle, half-sent and stalled connections
+    // never hold it up (serve() cuts them). Until then they are still answered (with
+    // Connection: close), so a client that polls /health on a kept-alive connection
+    // reads the draining answer instead of racing a close of its idle connection.
+    if (draining_.load() && dispatched_.load() == 0) break;
     const int n = epoll_wait(epoll_fd_, events, 64, static_cast<int>(kTick.count()));
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;

@@ -91,9 +91,9 @@ class Server {
   // Runs the loop until stop() or the end of drain(); blocks.
   Status serve();
 
-  // Graceful: closes every connection that is not being answered (idle keep-alive,
-  // half-sent requests), answers the rest with Connection: close, and ends serve()
-  // as soon as no handler is running. Returns at once; serve() returning is the end.
+  // Graceful: every response from now on says Connection: close, and serve() ends (cutting
+  // idle keep-alive and half-sent connections) as soon as no handler is running; idle
+  // and slow clients never delay it. Returns at once; serve() returning is the end.
   void begin_drain();
   // begin_drain(), then waits for serve() to return.
   void drain();
@@ -141,7 +141,6 @@ class Server {
   // Loop thread only.
   std::unordered_map<int, std::shared_ptr<Connection>> conns_;
   std::chrono::steady_clock::time_point accept_paused_until_{};
-  bool drain_closed_idle_ = false;
 
   std::mutex returned_mu_;
   std::vector<std::pair<std::shared_ptr<Connection>, bool>> returned_;  // from workers: (conn, keep)

@@ -209,8 +209,8 @@ void HttpServer::set_ready(ServedModel model, GenerationService* service) {
 
 void HttpServer::drain() {
   if (state_->draining.exchange(true)) return;
-  // Idle connections close now; the server stops once no response is in flight. The
-  // engine then has nothing left and stops at once.
+  // New work gets 503 and every answer says Connection: close; the server stops once no
+  // response is in flight. The engine then has nothing left and stops at once.
   http_->drain();
   if (state_->ready.load(std::memory_order_acquire)) state_->service->drain();
 }

@@ -28,13 +28,8 @@ base_port=${PORT:-18181} starts=0
 [ -x "$bench_load" ] || { echo "build bench_load first (cmake --build build --target bench_load)" >&2; exit 1; }
 case " $servers " in *" herd "*) [ -x "$herd" ] || { echo "build herd first (scripts/build.sh)" >&2; exit 1; } ;; esac
 tmp=$(mktemp -d)
-server_pid=
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-}
+# shellcheck source=bench/server_turns.sh
+. "$root/bench/server_turns.sh"
 trap 'stop_server; rm -rf "$tmp"' EXIT
 
 start_server() {  # NAME LOG
@@ -45,14 +40,7 @@ start_server() {  # NAME LOG
     llama) "$llama_server" -m "$model" -np 16 -c 32768 -t "$threads" --port "$port" --no-webui >"$2" 2>&1 & ;;
   esac
   server_pid=$!
-  for _ in $(seq 1 600); do
-    if curl -sf -o /dev/null "http://127.0.0.1:$port/health"; then return 0; fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "$1 did not become healthy; its log:" >&2
-  cat "$2" >&2
-  exit 1
+  wait_healthy "$1" "$2"
 }
 
 measure() {  # NAME ROUND: every measurement against the running server, one JSON each

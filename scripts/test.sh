@@ -6,6 +6,8 @@
 # including the short libFuzzer runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache entries that do not depend on where the checkout lives (CI clones anew).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 # The goldens and test models are not optional: without them the suite would shrink to
 # the tests that need no data, so stop here rather than pass.

@@ -11,8 +11,9 @@
 #   bench/compare_kv_cache.sh MODEL.gguf [ROUNDS=3] [THREADS=2]
 #
 # CONFIGS (default "f32 f16 q8_0") names the cache types; add "before" to run the binary
-# $HERD_BEFORE (an older herd, whose cache is F32 and allocated at start) too. Every
-# server gets --parallel 16 --ctx-size 2048. HERD and BENCH_LOAD override the binaries.
+# $HERD_BEFORE (an older herd, whose cache is F32 and allocated at start) too, and
+# "llama" to run $LLAMA_SERVER (-np 16 -c 32768, its default F16 cache). Every herd
+# gets --parallel 16 --ctx-size 2048. HERD and BENCH_LOAD override the binaries.
 # Run it on an otherwise idle machine.
 set -euo pipefail
 model=$1 rounds=${2:-3} threads=${3:-2}
@@ -33,6 +34,8 @@ start_server() {  # CONFIG LOG
   local common=(serve -m "$model" --parallel 16 --ctx-size 2048 -t "$threads" --port "$port")
   case $1 in
     before) "${HERD_BEFORE:?set HERD_BEFORE to the older herd binary}" "${common[@]}" >"$2" 2>&1 & ;;
+    llama) "${LLAMA_SERVER:?set LLAMA_SERVER to a llama-server you built}" -m "$model" -np 16 -c 32768 -t "$threads" \
+             --port "$port" --no-webui >"$2" 2>&1 & ;;
     *) "$herd" "${common[@]}" --cache-type-k "$1" --cache-type-v "$1" >"$2" 2>&1 & ;;
   esac
   server_pid=$!

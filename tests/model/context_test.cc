@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/shared_data.h"
+#include "../support/shared_model.h"
 
 namespace herd {
 namespace {
@@ -13,10 +14,8 @@ class ContextTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const fs::path path = testing::shared_dir() / "reference" / "logits" / "llama-tiny-F16.gguf";
-    ASSERT_TRUE(fs::exists(path)) << "no " << path;
-    Result<std::unique_ptr<Model>> m = Model::load(path.string());
-    ASSERT_TRUE(m.ok()) << m.status().to_string();
-    model_ = std::move(m).value();
+    model_ = testing::load_shared_model(path);
+    ASSERT_NE(model_, nullptr);
   }
 
   std::unique_ptr<Context> make(ContextParams p) {

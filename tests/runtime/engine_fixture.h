@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../support/shared_data.h"
+#include "../support/shared_model.h"
 #include "model/model.h"
 #include "runtime/engine.h"
 #include "tokenizer/tokenizer.h"
@@ -70,10 +71,8 @@ class EngineTest : public ::testing::Test {
 
   // The model and its tokenizer (model_, tok_) from a shared file.
   void load(const fs::path& path) {
-    ASSERT_TRUE(fs::exists(path)) << "no " << path;
-    Result<std::unique_ptr<Model>> m = Model::load(path.string());
-    ASSERT_TRUE(m.ok()) << m.status().to_string();
-    model_ = std::move(m).value();
+    model_ = testing::load_shared_model(path);
+    ASSERT_NE(model_, nullptr);
     Result<std::unique_ptr<Tokenizer>> t = Tokenizer::from_gguf(model_->gguf());
     ASSERT_TRUE(t.ok()) << t.status().to_string();
     tok_ = std::move(t).value();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/shared_data.h"
+#include "../support/shared_model.h"
 #include "kv/kv_budget.h"
 
 namespace herd {
@@ -17,10 +18,8 @@ class KvPlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const fs::path path = testing::shared_dir() / "reference" / "logits" / "llama-tiny-F16.gguf";
-    ASSERT_TRUE(fs::exists(path)) << "no " << path;
-    Result<std::unique_ptr<Model>> m = Model::load(path.string());
-    ASSERT_TRUE(m.ok()) << m.status().to_string();
-    model_ = std::move(m).value();
+    model_ = testing::load_shared_model(path);
+    ASSERT_NE(model_, nullptr);
     const Hparams& hp = model_->hparams();
     f16_token_ = kv_bytes_per_token(hp.n_layer, hp.n_embd_kv(), DType::kF16, DType::kF16);
   }

@@ -106,7 +106,7 @@ std::string ServerMetrics::render(const std::optional<EngineStats>& engine) cons
   duration_.render("herd_request_duration_seconds", "From submission to the end of a completion request.", &out);
   if (engine) {
     const EngineStats& s = *engine;
-    sample("herd_queue_depth", "gauge", "Requests waiting for the engine.", s.n_waiting, &out);
+    sample("herd_queue_depth", "gauge", "Sequences waiting for the engine (a request with n choices counts n).", s.n_waiting, &out);
     sample("herd_sequences_running", "gauge", "Sequences holding KV blocks.", s.n_running, &out);
     sample("herd_kv_blocks_total", "gauge", "KV cache blocks in the pool.", s.kv_blocks_total, &out);
     sample("herd_kv_blocks_in_use", "gauge", "KV cache blocks referenced by running sequences.", s.kv_blocks_used, &out);

@@ -7,6 +7,7 @@ packages=(
   clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libpcre2-dev libcpp-httplib-dev
+  libssl-dev libcurl4-openssl-dev
   curl
 )
 # The API tests run the official openai client under node: Debian's nodejs and npm,

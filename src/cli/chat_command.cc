@@ -176,7 +176,7 @@ int run(const ChatOptions& o) {
 CommandRunner add_chat_command(CLI::App& app) {
   auto o = std::make_shared<ChatOptions>();
   CLI::App* cmd = app.add_subcommand("chat", "Chat with a model in the terminal, through its chat template");
-  require_regular_file(cmd->add_option("-m,--model", o->model, "GGUF model file")->required());
+  require_model(cmd->add_option("-m,--model", o->model, "GGUF model file or store name")->required());
   cmd->add_option("--system", o->system, "System message");
   add_generation_options(cmd, &o->gen, &o->sampling);
   return [o] { return run(*o); };

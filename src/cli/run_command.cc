@@ -87,7 +87,7 @@ int run(const RunOptions& o) {
 CommandRunner add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Generate text from a prompt");
-  require_regular_file(cmd->add_option("-m,--model", o->model, "GGUF model file")->required());
+  require_model(cmd->add_option("-m,--model", o->model, "GGUF model file or store name")->required());
   cmd->add_option("-p,--prompt", o->prompt, "Prompt text (BOS is added as the model asks)");
   cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids: \"1 2 3\"");
   add_generation_options(cmd, &o->gen, &o->sampling);

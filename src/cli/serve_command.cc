@@ -163,7 +163,9 @@ int run(const ServeOptions& o) {
 
   // A file that is not a GGUF at all fails here, before the server listens.
   try {
-    Result<std::unique_ptr<GgufFile>> file = GgufFile::open(o.model);
+    const Result<store::ResolvedModel> resolved = store::resolve_model_argument(o.model);
+    if (!resolved.ok()) return fail(resolved.status());
+    Result<std::unique_ptr<GgufFile>> file = GgufFile::open(resolved->model_path);
     if (!file.ok()) return fail(file.status());
   } catch (const std::exception& e) {
     return fail("reading " + o.model + ": " + e.what());
@@ -206,7 +208,7 @@ int run(const ServeOptions& o) {
 CommandRunner add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
-  require_regular_file(cmd->add_option("-m,--model", o->model, "GGUF model file")->required());
+  require_model(cmd->add_option("-m,--model", o->model, "GGUF model file or store name")->required());
   cmd->add_option("--alias", o->alias, "Model id clients use (default: the file name without .gguf)");
   cmd->add_option("--host", o->host, "Address to listen on (loopback by default)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port to listen on (0: any free port)")

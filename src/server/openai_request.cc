@@ -6,7 +6,7 @@
 #include <random>
 #include <utility>
 
-#include "server/json_limits.h"
+#include "base/json_limits.h"
 #include "server/openai_errors.h"
 
 namespace herd::server {

@@ -9,6 +9,7 @@
 #include "base/mapped_file.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/model_config.h"
 #include "model/model.h"
 #include "store/herdfile.h"
 #include "store/preset_builder.h"
@@ -21,31 +22,6 @@ struct CreateOptions {
   std::string name;
   std::string file = "Herdfile";
 };
-
-// "1.1B", "260K": the parameter count as model cards write it.
-std::string parameter_size(int64_t n) {
-  const char* units[] = {"", "K", "M", "B", "T"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), v < 10 && u > 0 ? "%.1f%s" : "%.0f%s", v, units[u]);
-  return buf;
-}
-
-store::ModelConfig describe_gguf_model(const std::string& path) {
-  store::ModelConfig c;
-  Result<std::unique_ptr<Model>> model = Model::load(path);
-  if (!model.ok()) return c;
-  const ModelInfo info = model_info(**model);
-  c.model_family = info.architecture;
-  c.file_type = info.file_type;
-  c.model_type = parameter_size(info.n_params);
-  return c;
-}
 
 int create(const CreateOptions& o) {
   Result<store::ModelRef> name = store::ModelRef::parse(o.name);
@@ -61,7 +37,7 @@ int create(const CreateOptions& o) {
   store::PresetSources sources;
   const size_t slash = o.file.find_last_of('/');
   sources.base_dir = slash == std::string::npos ? "." : o.file.substr(0, slash);
-  sources.describe = describe_gguf_model;
+  sources.describe = describe_model_file;
   sources.on_progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   const store::ModelStore s(store::StoreLayout::from_environment());
   Result<store::Digest> digest = store::create_preset(s, *name, *herdfile, sources);

@@ -95,7 +95,8 @@ Result<ImportedBlob> import_blob_file(const StoreLayout& layout, const std::stri
       blob.existed = true;
       return blob;
     }
-    if (::link(path.c_str(), dest.c_str()) == 0 || errno == EEXIST) {
+    // AT_SYMLINK_FOLLOW: the HF cache's snapshot files are symlinks; link what they point at.
+    if (::linkat(AT_FDCWD, path.c_str(), AT_FDCWD, dest.c_str(), AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST) {
       blob.linked = true;
       HERD_RETURN_IF_ERROR(fsync_directory(layout.blobs_dir()));
       return blob;

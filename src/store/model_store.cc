@@ -22,23 +22,6 @@ using Json = nlohmann::json;
 
 constexpr size_t kMaxTextLayer = size_t{4} << 20;
 
-// Reads a whole small file, refusing anything but a regular file of at most `limit` bytes.
-Result<std::string> read_small_file(const std::string& path, size_t limit) {
-  HERD_RETURN_IF_ERROR(check_regular_file(path));
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return io_error(path + ": " + std::strerror(errno));
-  if (static_cast<uint64_t>(st.st_size) > limit) {
-    return invalid_argument(path + ": larger than " + std::to_string(limit) + " bytes");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error(path + ": cannot be read");
-  std::ostringstream out;
-  out << in.rdbuf();
-  std::string text = out.str();
-  if (text.size() > limit) return invalid_argument(path + ": larger than " + std::to_string(limit) + " bytes");
-  return text;
-}
-
 Result<std::string> read_text_layer(const StoreLayout& layout, const Descriptor& d) {
   if (d.size > kMaxTextLayer) return unsupported("a " + d.media_type + " layer of " + std::to_string(d.size) + " bytes");
   return read_small_file(layout.blob_path(d.digest), kMaxTextLayer);

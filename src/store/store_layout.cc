@@ -10,6 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/mapped_file.h"
 
 namespace herd::store {
 namespace {
@@ -73,6 +77,22 @@ Status StoreLayout::ensure_directories() const {
     if (!S_ISDIR(st.st_mode)) return io_error(dir + ": not a directory");
   }
   return Status();
+}
+
+Result<std::string> read_small_file(const std::string& path, size_t limit) {
+  HERD_RETURN_IF_ERROR(check_regular_file(path));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return io_error(path + ": " + std::strerror(errno));
+  if (static_cast<uint64_t>(st.st_size) > limit) {
+    return invalid_argument(path + ": larger than " + std::to_string(limit) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error(path + ": cannot be read");
+  std::ostringstream out;
+  out << in.rdbuf();
+  std::string text = out.str();
+  if (text.size() > limit) return invalid_argument(path + ": larger than " + std::to_string(limit) + " bytes");
+  return text;
 }
 
 Status fsync_directory(const std::string& dir) {

@@ -47,6 +47,9 @@ Status commit_blob_file(const StoreLayout& layout, const std::string& tmp_file, 
 
 Status fsync_directory(const std::string& dir);
 
+// A whole small file: only a regular file of at most `limit` bytes (else kInvalidArgument).
+Result<std::string> read_small_file(const std::string& path, size_t limit);
+
 // An flock held until destruction. Blocking or not.
 class FileLock {
  public:

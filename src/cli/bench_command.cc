@@ -25,7 +25,7 @@ struct BenchOptions {
 CommandRunner add_bench_command(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prompt (pp) and generation (tg) speed");
-  require_regular_file(cmd->add_option("-m,--model", o->model, "GGUF model file")->required());
+  require_model(cmd->add_option("-m,--model", o->model, "GGUF model file or store name")->required());
   cmd->add_option("-p,--n-prompt", o->params.n_prompt, "Prompt tokens, one batch (0: skip pp)")
       ->capture_default_str()->check(CLI::Range(0, 1 << 20));
   cmd->add_option("-n,--n-gen", o->params.n_gen, "Generated tokens, one at a time (0: skip tg)")

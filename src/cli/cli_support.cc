@@ -11,6 +11,7 @@
 #include "base/mapped_file.h"
 #include "model/model.h"
 #include "sampling/sampling_params.h"
+#include "store/model_store.h"
 #include "tokenizer/tokenizer.h"
 
 namespace herd::cli {
@@ -22,6 +23,15 @@ CLI::Option* require_regular_file(CLI::Option* opt) {
         return s.ok() ? std::string() : s.message();
       },
       "FILE", "RegularFile"));
+}
+
+CLI::Option* require_model(CLI::Option* opt) {
+  return opt->check(CLI::Validator(
+      [](const std::string& arg) {
+        const Result<store::ResolvedModel> r = store::resolve_model_argument(arg);
+        return r.ok() ? std::string() : r.status().message();
+      },
+      "FILE|NAME", "Model"));
 }
 
 int fail(const Status& status) { return fail(status.message()); }
@@ -86,8 +96,10 @@ Result<SamplingParams> resolve_sampling(const GenerationOptions& gen, const Samp
   return out;
 }
 
-Result<LoadedModel> load_model_and_tokenizer(const std::string& path) {
+Result<LoadedModel> load_model_and_tokenizer(const std::string& model_argument) {
   LoadedModel out;
+  HERD_ASSIGN_OR_RETURN(out.resolved, store::resolve_model_argument(model_argument));
+  const std::string& path = out.resolved.model_path;
   HERD_ASSIGN_OR_RETURN(out.model, Model::load(path));
   Result<std::unique_ptr<Tokenizer>> tok = Tokenizer::from_gguf(out.model->gguf());
   if (!tok.ok()) return tok.status().with_context(path);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/model_store.h"
 #include "tensor/dtype.h"
 
 namespace CLI {
@@ -30,6 +31,9 @@ int fail(const std::string& message);
 // CLI::ExistingFile for model paths: that one lets a FIFO through, and opening a FIFO
 // blocks until a writer comes. The error is one line: "<path>: not a regular file (a FIFO)".
 CLI::Option* require_regular_file(CLI::Option* opt);
+// Makes opt accept a model file or a store name ("stories260K", "me/tiny:q8",
+// "hf.co/user/repo:Q4_0") that resolves in $HERD_HOME; the error says how to pull it.
+CLI::Option* require_model(CLI::Option* opt);
 
 // "1 2 3" or "1,2,3" -> ids; an error names the bad item.
 Result<std::vector<int32_t>> parse_id_list(const std::string& text);
@@ -51,7 +55,9 @@ Result<SamplingParams> resolve_sampling(const GenerationOptions& gen, const Samp
 struct LoadedModel {
   std::unique_ptr<Model> model;
   std::unique_ptr<Tokenizer> tokenizer;
+  store::ResolvedModel resolved;  // the file, and a preset's additions when a store name was given
 };
-Result<LoadedModel> load_model_and_tokenizer(const std::string& path);
+// A model file or a store name (see require_model).
+Result<LoadedModel> load_model_and_tokenizer(const std::string& model_argument);
 
 }  // namespace herd::cli

@@ -22,6 +22,11 @@ CommandRunner add_bench_command(CLI::App& app);
 CommandRunner add_template_command(CLI::App& app);
 CommandRunner add_chat_command(CLI::App& app);
 CommandRunner add_serve_command(CLI::App& app);
+CommandRunner add_list_command(CLI::App& app);
+CommandRunner add_show_command(CLI::App& app);
+CommandRunner add_rm_command(CLI::App& app);
+CommandRunner add_cp_command(CLI::App& app);
+CommandRunner add_create_command(CLI::App& app);
 
 }  // namespace herd::cli
 

@@ -25,6 +25,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/kv_flags.h"
+#include "cli/model_spec_from_store.h"
 #include "gguf/gguf_file.h"
 #include "http/socket.h"
 #include "kv/kv_budget.h"
@@ -34,6 +35,7 @@
 #include "runtime/model_pool.h"
 #include "server/http_server.h"
 #include "server/served_model.h"
+#include "store/model_store.h"
 
 namespace herd::cli {
 namespace {
@@ -121,14 +123,21 @@ Result<std::vector<ModelSpec>> model_specs(const ServeOptions& o) {
     return invalid_argument("--alias names one model; with several -m each is named by its file name");
   }
   std::vector<ModelSpec> specs;
-  for (const std::string& path : o.models) {
-    ModelSpec spec;
-    spec.gguf_path = path;
-    spec.id = o.alias.empty() ? server::model_id_from_path(path) : o.alias;
-    if (!o.alias.empty()) spec.names.push_back(server::model_id_from_path(path));
+  for (const std::string& arg : o.models) {
+    // A file, or a store name (with its preset) resolved in $HERD_HOME.
+    HERD_ASSIGN_OR_RETURN(const store::ResolvedModel resolved, store::resolve_model_argument(arg));
+    ModelSpec spec = spec_from_resolved(resolved);
+    if (!o.alias.empty()) {
+      spec.names.insert(spec.names.begin(), spec.id);
+      spec.id = o.alias;
+    }
+    if (arg != spec.id && std::find(spec.names.begin(), spec.names.end(), arg) == spec.names.end() &&
+        resolved.ref.model.size() > 0) {
+      spec.names.push_back(arg);  // the name as given ("library/tiny:latest") answers too
+    }
     for (const ModelSpec& other : specs) {
       if (other.answers_to(spec.id)) {
-        return invalid_argument("two models are named '" + spec.id + "' (-m " + other.gguf_path + " and -m " + path +
+        return invalid_argument("two models are named '" + spec.id + "' (-m " + other.gguf_path + " and -m " + arg +
                                 "): serve files with different names");
       }
     }
@@ -184,12 +193,12 @@ int run(const ServeOptions& o) {
   }
 
   // A file that is not a GGUF at all fails here, before the server listens.
-  for (const std::string& path : o.models) {
+  for (const ModelSpec& spec : *specs) {
     try {
-      Result<std::unique_ptr<GgufFile>> file = GgufFile::open(path);
+      Result<std::unique_ptr<GgufFile>> file = GgufFile::open(spec.gguf_path);
       if (!file.ok()) return fail(file.status());
     } catch (const std::exception& e) {
-      return fail("reading " + path + ": " + e.what());
+      return fail("reading " + spec.gguf_path + ": " + e.what());
     }
   }
 
@@ -265,9 +274,9 @@ int run(const ServeOptions& o) {
 CommandRunner add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
-  require_regular_file(
-      cmd->add_option("-m,--model", o->models, "GGUF model file; repeat to serve several (loaded when first asked for)")
-          ->required());
+  require_model(cmd->add_option("-m,--model", o->models,
+                                "GGUF model file or store name; repeat to serve several (each loads when first asked for)")
+                    ->required());
   cmd->add_option("--alias", o->alias, "Model id clients use, with one -m (default: the file name without .gguf)");
   cmd->add_option("--models-memory", o->models_memory,
                   "Memory for loaded models, their files and KV caches (K, M, G suffixes); 0: 3/4 of the "

@@ -6,8 +6,8 @@
 #include <random>
 #include <utility>
 
+#include "base/json_limits.h"
 #include "runtime/keep_alive.h"
-#include "server/json_limits.h"
 #include "server/openai_errors.h"
 
 namespace herd::server {

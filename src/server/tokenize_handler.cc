@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "server/json_limits.h"
+#include "base/json_limits.h"
 #include "server/openai_response.h"
 #include "server/server_state.h"
 #include "tokenizer/tokenizer.h"

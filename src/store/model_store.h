@@ -23,7 +23,7 @@ struct ChatMessage {
 
 // A name resolved to files: what the runtime loads, and a preset's additions.
 struct ResolvedModel {
-  ModelRef ref;
+  ModelRef ref;                             // model empty when the argument was a file path
   Digest manifest_digest;
   std::string model_path;                   // the GGUF (a blob)
   std::optional<std::string> adapter_path;  // a LoRA GGUF (a blob)
@@ -55,8 +55,11 @@ class ModelStore {
   bool contains(const ModelRef& ref) const;
   bool has_blob(const Digest& d) const;
 
-  // Writes (or replaces) a manifest after checking that every blob it names is present.
-  Status put_manifest(const ModelRef& ref, const Manifest& m) const;
+  // Writes (or replaces) a manifest, exactly these bytes, after parsing it and checking that
+  // every blob it names is present. Holds .gc.lock shared while it checks and writes.
+  Status put_manifest(const ModelRef& ref, std::string_view manifest_json) const;
+  Status put_manifest(const ModelRef& ref, const Manifest& m) const { return put_manifest(ref, m.to_json()); }
+  Result<std::string> read_manifest_bytes(const ModelRef& ref) const;  // kNotFound when absent
   Status copy(const ModelRef& from, const ModelRef& to) const;
   // Removes the manifest, then every blob no manifest names any more (under .gc.lock).
   // Returns the bytes freed.

@@ -8,7 +8,7 @@
 
 #include "../support/raw_http.h"
 #include "http_fixture.h"
-#include "server/json_limits.h"
+#include "base/json_limits.h"
 #include "server_test_util.h"
 
 namespace herd::server {

@@ -1,8 +1,8 @@
-#include "server/json_limits.h"
+#include "base/json_limits.h"
 
 #include <string>
 
-namespace herd::server {
+namespace herd {
 
 Status check_json_shape(std::string_view text, const JsonLimits& limits) {
   int depth = 0;
@@ -26,7 +26,7 @@ Status check_json_shape(std::string_view text, const JsonLimits& limits) {
       case '[':
       case '{':
         if (++depth > limits.max_depth) {
-          return invalid_argument("the request body is nested deeper than " + std::to_string(limits.max_depth) +
+          return invalid_argument(std::string(limits.subject) + " is nested deeper than " + std::to_string(limits.max_depth) +
                                   " levels");
         }
         ++values;
@@ -41,7 +41,7 @@ Status check_json_shape(std::string_view text, const JsonLimits& limits) {
         break;
       case ':':
         if (++keys > limits.max_keys) {
-          return invalid_argument("the request body has more than " + std::to_string(limits.max_keys) +
+          return invalid_argument(std::string(limits.subject) + " has more than " + std::to_string(limits.max_keys) +
                                   " object keys");
         }
         break;
@@ -49,14 +49,14 @@ Status check_json_shape(std::string_view text, const JsonLimits& limits) {
         break;
     }
     if (allocating > limits.max_allocating) {
-      return invalid_argument("the request body has more than " + std::to_string(limits.max_allocating) +
+      return invalid_argument(std::string(limits.subject) + " has more than " + std::to_string(limits.max_allocating) +
                               " strings, arrays and objects");
     }
     if (values > limits.max_values) {
-      return invalid_argument("the request body has more than " + std::to_string(limits.max_values) + " values");
+      return invalid_argument(std::string(limits.subject) + " has more than " + std::to_string(limits.max_values) + " values");
     }
   }
   return Status();
 }
 
-}  // namespace herd::server
+}  // namespace herd

@@ -1,4 +1,4 @@
-// Bounds on a request body's JSON shape, checked by a cheap scan before the parser
+// Bounds on untrusted JSON's shape (request bodies, registry manifests), checked by a cheap scan before the parser
 // builds anything: nesting depth, values, object keys and allocating values. A body within them costs
 // the parser at most a small constant times its size; one outside is refused (400)
 // whatever fields it carries, known or not.
@@ -6,13 +6,15 @@
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "base/status.h"
 
-namespace herd::server {
+namespace herd {
 
 struct JsonLimits {
+  std::string_view subject = "the request body";  // how errors name the text
   int max_depth = 64;
   size_t max_values = size_t{1} << 21;  // array items and object members (token-id prompts are long)
   size_t max_keys = size_t{1} << 16;    // object members, which cost the most to build
@@ -31,9 +33,9 @@ template <typename JsonT>
 Result<JsonT> parse_json_object(std::string_view text, const JsonLimits& limits = {}) {
   HERD_RETURN_IF_ERROR(check_json_shape(text, limits));
   JsonT json = JsonT::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return invalid_argument("the request body is not valid JSON");
-  if (!json.is_object()) return invalid_argument("the request body must be a JSON object");
+  if (json.is_discarded()) return invalid_argument(std::string(limits.subject) + " is not valid JSON");
+  if (!json.is_object()) return invalid_argument(std::string(limits.subject) + " must be a JSON object");
   return json;
 }
 
-}  // namespace herd::server
+}  // namespace herd

@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "../support/raw_http.h"
 #include "../support/serve_process.h"
 #include "../support/shared_data.h"
 
@@ -40,25 +39,6 @@ std::string herd_run(const std::string& model) {
   char buf[4096];
   for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
   return pclose(pipe) == 0 ? out : std::string();
-}
-
-// One request on its own connection: (status, body).
-std::pair<int, std::string> post(int port, const std::string& path, const std::string& body) {
-  testing::RawClient c(port);
-  if (!c.ok()) return {0, ""};
-  c.send("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
-  const std::string response = c.read_response(120s);
-  const size_t head_end = response.find("\r\n\r\n");
-  return {testing::status_of(response), head_end == std::string::npos ? "" : response.substr(head_end + 4)};
-}
-
-std::string get(int port, const std::string& path) {
-  testing::RawClient c(port);
-  c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-  const std::string response = c.read_response(60s);
-  const size_t head_end = response.find("\r\n\r\n");
-  return head_end == std::string::npos ? "" : response.substr(head_end + 4);
 }
 
 // The sum of a metric's samples over all its label sets.
@@ -126,7 +106,7 @@ TEST(ServePoolTest, ThreeModelsUnderABudgetForTwoAnswerConcurrentClientsExactly)
       clients.emplace_back([&, id = id] {
         for (int i = 0; i < 3; ++i) {
           const nlohmann::json body = {{"model", id}, {"prompt", kPrompt}, {"max_tokens", kTokens}, {"temperature", 0}};
-          const auto [status, text] = post(port, "/v1/completions", body.dump());
+          const auto [status, text] = testing::http_call(port, "/v1/completions", body.dump());
           std::lock_guard<std::mutex> lock(mu);
           if (status != 200) {
             failures.push_back(id + ": HTTP " + std::to_string(status) + " " + text);
@@ -145,12 +125,12 @@ TEST(ServePoolTest, ThreeModelsUnderABudgetForTwoAnswerConcurrentClientsExactly)
   for (const std::string& f : failures) ADD_FAILURE() << f;
   EXPECT_EQ(answered, 18);
 
-  const std::string metrics = get(port, "/metrics");
+  const std::string metrics = testing::http_call(port, "/metrics").second;
   // Three models took turns in room for two: some were evicted, and never were all in.
   EXPECT_GE(metric_sum(metrics, "herd_model_evictions_total"), 1) << metrics;
   EXPECT_GE(metric_sum(metrics, "herd_model_loads_total"), 3) << metrics;
   EXPECT_LE(metric_sum(metrics, "herd_models_loaded"), 2) << metrics;
-  const std::string listed = get(port, "/v1/models");
+  const std::string listed = testing::http_call(port, "/v1/models").second;
   for (const auto& [id, path] : models) EXPECT_NE(listed.find("\"" + id + "\""), std::string::npos) << listed;
 
   server.signal(SIGTERM);

@@ -11,7 +11,6 @@
 #include <string>
 
 #include "../support/herd_process.h"
-#include "../support/raw_http.h"
 #include "../support/serve_process.h"
 #include "../support/shared_data.h"
 #include "../support/temp_dir.h"
@@ -23,14 +22,9 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 json post_json(int port, const std::string& path, const json& body) {
-  testing::RawClient c(port);
-  const std::string text = body.dump();
-  c.send("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(text.size()) + "\r\nConnection: close\r\n\r\n" + text);
-  const std::string response = c.read_response(60s);
-  const size_t head_end = response.find("\r\n\r\n");
-  if (testing::status_of(response) != 200 || head_end == std::string::npos) return {{"failed", response}};
-  return json::parse(response.substr(head_end + 4), nullptr, false);
+  const auto [status, text] = testing::http_call(port, path, body.dump());
+  if (status != 200) return {{"failed", std::to_string(status) + " " + text}};
+  return json::parse(text, nullptr, false);
 }
 
 // $HERD_HOME for the children this test starts, restored after.

@@ -8,11 +8,29 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <utility>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "raw_http.h"
+
 namespace herd::testing {
+
+// One request on its own connection to a served process: (status, body); (0, "") when
+// no whole response came within the guard. An empty `body` sends a GET.
+inline std::pair<int, std::string> http_call(int port, const std::string& path, const std::string& body = "",
+                                             std::chrono::milliseconds guard = std::chrono::seconds(120)) {
+  RawClient c(port);
+  if (!c.ok()) return {0, ""};
+  std::string head = (body.empty() ? "GET " : "POST ") + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+  if (!body.empty()) head += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  c.send(head + "\r\n" + body);
+  const std::string response = c.read_response(guard);
+  const size_t head_end = response.find("\r\n\r\n");
+  if (head_end == std::string::npos) return {0, ""};
+  return {status_of(response), response.substr(head_end + 4)};
+}
 
 // A running `herd serve` with its stderr on a pipe.
 class ServeProcess {

@@ -1,5 +1,8 @@
-// herd serve: the OpenAI-compatible HTTP server over one model. It listens first (so
-// /health answers "loading" while the model loads), then hands requests to the engine.
+// herd serve: the OpenAI-compatible HTTP server over one or more models (-m repeated).
+// It listens first (so /health answers "loading" while the first model loads), then
+// hands requests to the model pool: a model not in memory loads when a request names it,
+// within --models-memory (least recently used idle models are evicted to make room), and
+// idle models unload after --keep-alive; --pin keeps one loaded.
 // SIGTERM, SIGHUP, SIGQUIT or Ctrl-C drains: /health goes 503, new requests are refused,
 // idle connections close, requests in flight finish, then it exits; a second signal
 // stops at once. Each request gets one access-log line on stderr.
@@ -9,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -16,24 +20,32 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/kv_flags.h"
+#include "cli/model_spec_from_store.h"
 #include "gguf/gguf_file.h"
 #include "http/socket.h"
-#include "model/model.h"
+#include "kv/kv_budget.h"
 #include "runtime/engine.h"
+#include "runtime/gguf_model_loader.h"
+#include "runtime/keep_alive.h"
+#include "runtime/model_pool.h"
 #include "server/http_server.h"
 #include "server/served_model.h"
-#include "tokenizer/tokenizer.h"
+#include "store/model_store.h"
 
 namespace herd::cli {
 namespace {
 
 struct ServeOptions {
-  std::string model;
+  std::vector<std::string> models;
   std::string alias;
+  std::string models_memory = "0";
+  std::string keep_alive = "-1";
+  std::vector<std::string> pins;
   std::string host = "127.0.0.1";
   int port = 8080;
   int32_t n_parallel = 4;
@@ -105,50 +117,69 @@ struct ServingThread {
   std::thread thread_;
 };
 
-// Loads the model, starts the engine and hands both to the server. Whatever throws
-// (a bad file, memory) becomes an error here, never a terminate.
-Status start_serving(const ServeOptions& o, const KvSettings& kv, const server::HttpServerParams& params,
-                     server::HttpServer& http, std::optional<LoadedModel>* loaded, std::unique_ptr<GenerationService>* engine) {
+// The specs -m and --alias and --pin describe; an error names the flag at fault.
+Result<std::vector<ModelSpec>> model_specs(const ServeOptions& o) {
+  if (!o.alias.empty() && o.models.size() > 1) {
+    return invalid_argument("--alias names one model; with several -m each is named by its file name");
+  }
+  std::vector<ModelSpec> specs;
+  for (const std::string& arg : o.models) {
+    // A file, or a store name (with its preset) resolved in $HERD_HOME.
+    HERD_ASSIGN_OR_RETURN(const store::ResolvedModel resolved, store::resolve_model_argument(arg));
+    ModelSpec spec = spec_from_resolved(resolved);
+    if (!o.alias.empty()) {
+      spec.names.insert(spec.names.begin(), spec.id);
+      spec.id = o.alias;
+    }
+    if (arg != spec.id && std::find(spec.names.begin(), spec.names.end(), arg) == spec.names.end() &&
+        resolved.ref.model.size() > 0) {
+      spec.names.push_back(arg);  // the name as given ("library/tiny:latest") answers too
+    }
+    for (const ModelSpec& other : specs) {
+      if (other.answers_to(spec.id)) {
+        return invalid_argument("two models are named '" + spec.id + "' (-m " + other.gguf_path + " and -m " + arg +
+                                "): serve files with different names");
+      }
+    }
+    specs.push_back(std::move(spec));
+  }
+  for (const std::string& pin : o.pins) {
+    auto it = std::find_if(specs.begin(), specs.end(), [&](const ModelSpec& s) { return s.answers_to(pin); });
+    if (it == specs.end()) return invalid_argument("--pin " + pin + ": no -m model has that name");
+    it->pinned = true;
+  }
+  return specs;
+}
+
+// Loads what must be in memory before the server says ready: the pinned models, and a
+// lone model (so a file that cannot load fails at start, as it always did). Whatever
+// throws becomes an error here, never a terminate.
+Status load_at_start(const ServeOptions& o, const std::vector<ModelSpec>& specs, ModelPool& pool) {
   try {
-    Result<LoadedModel> model = load_model_and_tokenizer(o.model);
-    if (!model.ok()) return model.status();
-    loaded->emplace(std::move(model).value());
-    EngineParams ep;
-    ep.n_parallel = o.n_parallel;
-    ep.n_ctx = o.n_ctx;
-    ep.kv_type_k = kv.type_k;
-    ep.kv_type_v = kv.type_v;
-    ep.kv_memory_bytes = kv.memory_bytes;
-    ep.n_threads = o.n_threads;
-    ep.max_queue = o.max_queue;
-    ep.max_request_tokens = o.max_request_tokens;
-    ep.max_n = params.limits.max_n;
-    ep.max_top_logprobs = params.limits.max_top_logprobs;
-    Result<std::unique_ptr<Engine>> created = Engine::create(*(*loaded)->model, *(*loaded)->tokenizer, ep);
-    if (!created.ok()) return created.status().with_context("starting the engine");
-    *engine = std::move(created).value();
-    Result<std::string_view> tmpl = (*loaded)->model->gguf().get_string("tokenizer.chat_template");
-    if (!tmpl.ok()) std::fprintf(stderr, "herd serve: the model has no chat template; using ChatML\n");
-    const std::string id = o.alias.empty() ? server::model_id_from_path(o.model) : o.alias;
-    Result<server::ServedModel> served = server::make_served_model(
-        id, *(*loaded)->tokenizer, tmpl.ok() ? std::optional<std::string>(std::string(*tmpl)) : std::nullopt);
-    if (!served.ok()) return served.status();
-    if (!o.alias.empty()) served->names.push_back(server::model_id_from_path(o.model));
-    served->chat_parse_special = o.chat_parse_special;
-    http.set_ready(std::move(served).value(), engine->get());
-    std::fprintf(stderr, "herd serve: ready (model \"%s\", context %d, %d in parallel)\n", id.c_str(),
-                 (*engine)->n_ctx(), o.n_parallel);
+    for (const ModelSpec& spec : specs) {
+      if (!spec.pinned && specs.size() > 1) continue;
+      Result<ModelLease> lease = pool.acquire(spec.id);
+      if (!lease.ok()) return lease.status();
+      std::fprintf(stderr, "herd serve: loaded model \"%s\" (context %d, %d in parallel)\n", spec.id.c_str(),
+                   lease->service().n_ctx(), o.n_parallel);
+    }
     return Status();
   } catch (const std::exception& e) {
-    return internal_error(std::string("loading ") + o.model + ": " + e.what());
+    return internal_error(std::string("loading the models: ") + e.what());
   } catch (...) {
-    return internal_error("loading " + o.model + ": unknown exception");
+    return internal_error("loading the models: unknown exception");
   }
 }
 
 int run(const ServeOptions& o) {
   const Result<KvSettings> kv = resolve_kv_flags(o.kv);
   if (!kv.ok()) return fail(kv.status());
+  const Result<uint64_t> models_memory = parse_byte_size(o.models_memory);
+  if (!models_memory.ok()) return fail(models_memory.status().with_context("--models-memory"));
+  const Result<std::chrono::milliseconds> keep_alive = parse_keep_alive(o.keep_alive);
+  if (!keep_alive.ok()) return fail(keep_alive.status().with_context("--keep-alive"));
+  const Result<std::vector<ModelSpec>> specs = model_specs(o);
+  if (!specs.ok()) return fail(specs.status());
   sigset_t set;
   sigemptyset(&set);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&set, sig);
@@ -162,13 +193,13 @@ int run(const ServeOptions& o) {
   }
 
   // A file that is not a GGUF at all fails here, before the server listens.
-  try {
-    const Result<store::ResolvedModel> resolved = store::resolve_model_argument(o.model);
-    if (!resolved.ok()) return fail(resolved.status());
-    Result<std::unique_ptr<GgufFile>> file = GgufFile::open(resolved->model_path);
-    if (!file.ok()) return fail(file.status());
-  } catch (const std::exception& e) {
-    return fail("reading " + o.model + ": " + e.what());
+  for (const ModelSpec& spec : *specs) {
+    try {
+      Result<std::unique_ptr<GgufFile>> file = GgufFile::open(spec.gguf_path);
+      if (!file.ok()) return fail(file.status());
+    } catch (const std::exception& e) {
+      return fail("reading " + spec.gguf_path + ": " + e.what());
+    }
   }
 
   server::HttpServerParams params;
@@ -178,15 +209,42 @@ int run(const ServeOptions& o) {
   params.max_connections = o.max_connections;
   params.cors_origin = o.cors_origin;
   params.access_log = !o.no_access_log;
-  params.n_http_threads = std::min(o.n_parallel + o.max_queue + 8, 4096);  // every admitted request holds one
+  params.chat_parse_special = o.chat_parse_special;
+  // Every admitted request holds one, running or queued, for each model.
+  params.n_http_threads = static_cast<int>(
+      std::min<int64_t>(static_cast<int64_t>(o.n_parallel + o.max_queue) * static_cast<int64_t>(specs->size()) + 8, 4096));
   server::HttpServer http(params);
   Result<int> port = http.bind();
   if (!port.ok()) return fail(port.status());
-  std::fprintf(stderr, "herd serve: listening on http://%s:%d (loading %s)\n", http::host_for_url(o.host).c_str(),
-               *port, o.model.c_str());
+  std::fprintf(stderr, "herd serve: listening on http://%s:%d (%zu model%s)\n", http::host_for_url(o.host).c_str(),
+               *port, specs->size(), specs->size() == 1 ? "" : "s");
 
-  std::optional<LoadedModel> loaded;
-  std::unique_ptr<GenerationService> engine;
+  // The budget counts every loaded model's file and KV pool; by default 3/4 of the
+  // memory available now. A lone model has no budget unless given one: it loads as it
+  // always did, whatever its size (the KV cache is sized within the free memory anyway).
+  const uint64_t available = available_memory_bytes();
+  ModelPoolParams pool_params;
+  if (*models_memory > 0) {
+    pool_params.memory_budget = *models_memory;
+  } else if (specs->size() > 1 && available != UINT64_MAX) {
+    pool_params.memory_budget = static_cast<uint64_t>(static_cast<double>(available) * 0.75);
+  }
+  pool_params.keep_alive = *keep_alive;
+  pool_params.max_queue = o.max_queue;
+  GgufLoaderParams loader;
+  loader.engine.n_parallel = o.n_parallel;
+  loader.engine.n_ctx = o.n_ctx;
+  loader.engine.kv_type_k = kv->type_k;
+  loader.engine.kv_type_v = kv->type_v;
+  loader.engine.kv_memory_bytes = kv->memory_bytes;
+  loader.engine.n_threads = o.n_threads;
+  loader.engine.max_queue = o.max_queue;
+  loader.engine.max_request_tokens = o.max_request_tokens;
+  loader.engine.max_n = params.limits.max_n;
+  loader.engine.max_top_logprobs = params.limits.max_top_logprobs;
+  loader.kv_available = std::min(available, pool_params.memory_budget);
+  if (loader.kv_available == UINT64_MAX) loader.kv_available = 0;  // unknown: the engine's own default
+  ModelPool pool(pool_params, make_gguf_model_loader(loader), *specs);
   Status serve_status;
   Status started;
   {
@@ -194,8 +252,16 @@ int run(const ServeOptions& o) {
     // and both before the engine and the model they use.
     SignalWatcher watcher(&http, set);
     ServingThread serving(&http, &serve_status);
-    started = start_serving(o, *kv, params, http, &loaded, &engine);
-    if (started.ok()) serving.join();  // until a drain (or a second signal) stops the server
+    started = load_at_start(o, *specs, pool);
+    if (started.ok()) {
+      http.set_pool(&pool);
+      const std::string budget = pool_params.memory_budget == UINT64_MAX
+                                     ? std::string("no memory budget")
+                                     : "models memory " + std::to_string(pool_params.memory_budget >> 20) + " MiB";
+      std::fprintf(stderr, "herd serve: ready (%zu model%s, %s)\n", specs->size(), specs->size() == 1 ? "" : "s",
+                   budget.c_str());
+      serving.join();  // until a drain (or a second signal) stops the server
+    }
   }
   if (!started.ok()) return fail(started);
   if (!serve_status.ok()) return fail(serve_status);
@@ -208,8 +274,19 @@ int run(const ServeOptions& o) {
 CommandRunner add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
-  require_model(cmd->add_option("-m,--model", o->model, "GGUF model file or store name")->required());
-  cmd->add_option("--alias", o->alias, "Model id clients use (default: the file name without .gguf)");
+  require_model(cmd->add_option("-m,--model", o->models,
+                                "GGUF model file or store name; repeat to serve several (each loads when first asked for)")
+                    ->required());
+  cmd->add_option("--alias", o->alias, "Model id clients use, with one -m (default: the file name without .gguf)");
+  cmd->add_option("--models-memory", o->models_memory,
+                  "Memory for loaded models, their files and KV caches (K, M, G suffixes); 0: 3/4 of the "
+                  "available memory. A model that does not fit evicts the least recently used idle one")
+      ->capture_default_str();
+  cmd->add_option("--keep-alive", o->keep_alive,
+                  "How long an idle model stays loaded (5m, 30s, 0: unload when idle, -1: until evicted); "
+                  "a request's keep_alive field overrides it")
+      ->capture_default_str();
+  cmd->add_option("--pin", o->pins, "Keep this model loaded (from start, never evicted); repeatable");
   cmd->add_option("--host", o->host, "Address to listen on (loopback by default)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port to listen on (0: any free port)")
       ->capture_default_str()->check(CLI::Range(0, 65535));

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "server/openai_response.h"
+#include "server/preset.h"
 #include "server/prompt_builder.h"
 #include "server/server_state.h"
 #include "server/sse.h"
@@ -26,7 +27,8 @@ TokenPiece piece_fn(const ServedModel& model) {
 
 // One request's bookkeeping: metrics and the access log's note.
 struct Tracker {
-  Tracker(ServerState& s, http::ResponseWriter& w, int32_t n) : state(s), writer(w), timer(&s.metrics, n) {}
+  Tracker(ServerState& s, http::ResponseWriter& w, const std::string& model, int32_t n)
+      : state(s), writer(w), model(model), timer(&s.metrics, n) {}
 
   void on_event(const RequestEvent& event) {
     if (const auto* delta = std::get_if<ChoiceDelta>(&event)) {
@@ -35,7 +37,7 @@ struct Tracker {
       return;
     }
     if (const auto* done = std::get_if<RequestDone>(&event)) {
-      state.metrics.count_tokens(done->usage.prompt_tokens, done->usage.completion_tokens);
+      state.metrics.count_tokens(model, done->usage.prompt_tokens, done->usage.completion_tokens);
       writer.note().prompt_tokens = done->usage.prompt_tokens;
       writer.note().completion_tokens = done->usage.completion_tokens;
     }
@@ -44,6 +46,7 @@ struct Tracker {
 
   ServerState& state;
   http::ResponseWriter& writer;
+  const std::string& model;
   RequestTimer timer;
 };
 
@@ -54,9 +57,9 @@ ApiError failure_error(const ServerState& s, const http::Request& req, const Req
 }
 
 void answer_whole(ServerState& s, const http::Request& req, http::ResponseWriter& w, const ResponseMeta& meta,
-                  RequestStream& stream, int32_t n) {
+                  const ServedModel& model, RequestStream& stream, int32_t n) {
   ResponseAccumulator acc(n);
-  Tracker tracker(s, w, n);
+  Tracker tracker(s, w, model.id, n);
   Clock::time_point last_look = Clock::now();
   for (;;) {
     std::optional<RequestEvent> event = stream.next(kPollInterval);
@@ -70,7 +73,7 @@ void answer_whole(ServerState& s, const http::Request& req, http::ResponseWriter
     if (const auto* delta = std::get_if<ChoiceDelta>(&*event)) {
       acc.add(*delta);
     } else if (const auto* done = std::get_if<RequestDone>(&*event)) {
-      return send_json(w, 200, response_json(meta, acc.choices(), done->usage, piece_fn(*s.model)));
+      return send_json(w, 200, response_json(meta, acc.choices(), done->usage, piece_fn(model)));
     } else {
       w.send(error_response(failure_error(s, req, std::get<RequestFailed>(*event))));
       return;
@@ -79,9 +82,9 @@ void answer_whole(ServerState& s, const http::Request& req, http::ResponseWriter
 }
 
 void answer_stream(ServerState& s, const http::Request& req, http::ResponseWriter& w, ResponseMeta meta,
-                   RequestStream& stream, int32_t n, bool include_usage) {
-  SseEncoder encoder(std::move(meta), n, include_usage, piece_fn(*s.model));
-  Tracker tracker(s, w, n);
+                   const ServedModel& model, RequestStream& stream, int32_t n, bool include_usage) {
+  SseEncoder encoder(std::move(meta), n, include_usage, piece_fn(model));
+  Tracker tracker(s, w, model.id, n);
   const bool opened = w.start_stream(200, {{"Content-Type", "text/event-stream"},
                                            {"Cache-Control", "no-cache"},
                                            {"X-Accel-Buffering", "no"}});  // proxies must not hold events back
@@ -118,16 +121,36 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
   if (!state.ready.load(std::memory_order_acquire)) {
     return send_error(state, req, w, api_error(unavailable("the model is still loading"), "", retry));
   }
-  const ServedModel& model = *state.model;
-  w.note().model = model.id;
+  // The request's model (a preset's params fill its unset fields), then its lease: the
+  // model loads now if it is not in memory, and stays loaded while the request lives.
+  std::optional<ModelSpec> spec;
+  const ModelResolver resolve = [&](const std::string& name) -> std::optional<nlohmann::json> {
+    spec = state.pool->find(name);
+    if (!spec) return std::nullopt;
+    return preset_request_defaults(spec->preset);
+  };
   std::string param;
-  Result<OpenAiRequest> request = parse_openai_request(req.body, endpoint, state.params.limits, model.names, &param);
+  Result<OpenAiRequest> request = parse_openai_request(req.body, endpoint, state.params.limits, resolve, &param);
   if (!request.ok()) return send_error(state, req, w, api_error(request.status(), param, retry));
-  Result<GenerationRequest> gen =
-      build_generation_request(*request, model, state.service->n_ctx(), state.service->n_vocab(), &param);
+  w.note().model = spec->id;
+  if (endpoint == Endpoint::kChatCompletions) {
+    request->messages = with_preset_messages(spec->preset, std::move(request->messages));
+  }
+  AcquireOptions use;
+  use.n_sequences = request->n;
+  use.keep_alive = request->keep_alive;
+  use.cancelled = [&w] { return w.client_gone(); };
+  Result<ModelInUse> in_use = use_model(state, spec->id, use);
+  if (!in_use.ok()) {
+    const bool missing = in_use.status().code() == StatusCode::kNotFound;
+    return send_error(state, req, w, api_error(in_use.status(), missing ? "model" : "", retry));
+  }
+  const ServedModel& model = in_use->served;
+  GenerationService& service = in_use->lease.service();
+  Result<GenerationRequest> gen = build_generation_request(*request, model, service.n_ctx(), service.n_vocab(), &param);
   if (!gen.ok()) return send_error(state, req, w, api_error(gen.status(), param, retry));
   const int32_t n = gen->n;
-  Result<std::shared_ptr<RequestStream>> submitted = state.service->submit(std::move(gen).value());
+  Result<std::shared_ptr<RequestStream>> submitted = service.submit(std::move(gen).value());
   if (!submitted.ok()) return send_error(state, req, w, api_error(submitted.status(), "", retry));
   std::shared_ptr<RequestStream> stream = std::move(submitted).value();
   ResponseMeta meta;
@@ -139,9 +162,9 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
   meta.logprobs = request->top_logprobs >= 0;
   try {
     if (request->stream) {
-      answer_stream(state, req, w, std::move(meta), *stream, n, request->include_usage);
+      answer_stream(state, req, w, std::move(meta), model, *stream, n, request->include_usage);
     } else {
-      answer_whole(state, req, w, meta, *stream, n);
+      answer_whole(state, req, w, meta, model, *stream, n);
     }
   } catch (...) {
     stream->cancel();  // the engine must free the request's blocks whatever happened here

@@ -14,8 +14,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json model_json(const ServedModel& model) {
-  return {{"id", model.id}, {"object", "model"}, {"created", model.created}, {"owned_by", "herd"}};
+Json model_json(const ModelSpec& spec, int64_t created) {
+  return {{"id", spec.id}, {"object", "model"}, {"created", created}, {"owned_by", "herd"}};
 }
 
 // The OpenAI error for a status the HTTP layer answers by itself.
@@ -159,24 +159,26 @@ void HttpServer::install_routes() {
           }));
   h.route("GET", "/v1/models", Lane::kCheap, guarded(false, [&s](const Request&, ResponseWriter& w) {
             Json data = Json::array();
-            if (s.ready.load(std::memory_order_acquire)) data.push_back(model_json(*s.model));
+            if (s.ready.load(std::memory_order_acquire)) {
+              for (const ModelSpec& spec : s.pool->specs()) data.push_back(model_json(spec, s.created));
+            }
             send_json(w, 200, {{"object", "list"}, {"data", std::move(data)}});
           }));
   h.route_prefix("GET", "/v1/models/", Lane::kCheap, guarded(false, [&s](const Request& req, ResponseWriter& w) {
                    const std::string id = req.path.substr(std::string_view("/v1/models/").size());
-                   if (s.ready.load(std::memory_order_acquire)) {
-                     for (const std::string& name : s.model->names) {
-                       if (name == id) return send_json(w, 200, model_json(*s.model));
+                   if (s.ready.load(std::memory_order_acquire) && !id.empty()) {
+                     if (std::optional<ModelSpec> spec = s.pool->find(id)) {
+                       return send_json(w, 200, model_json(*spec, s.created));
                      }
                    }
                    send_error(s, req, w, api_error(not_found("the model '" + echo(id) + "' does not exist"), "model"));
                  }));
   h.route("GET", "/metrics", Lane::kCheap, guarded(false, [&s](const Request&, ResponseWriter& w) {
-            std::optional<EngineStats> stats;
-            if (s.ready.load(std::memory_order_acquire)) stats = s.service->stats();
+            std::vector<PooledModelStats> models;
+            if (s.ready.load(std::memory_order_acquire)) models = s.pool->stats();
             http::Response r;
             r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            r.body = s.metrics.render(stats);
+            r.body = s.metrics.render(models);
             w.send(std::move(r));
           }));
   // CORS preflight, only when an origin is configured.
@@ -201,9 +203,18 @@ Result<int> HttpServer::bind() { return http_->bind(); }
 
 Status HttpServer::serve() { return http_->serve(); }
 
+void HttpServer::set_pool(ModelPool* pool) {
+  state_->pool = pool;
+  state_->chat_parse_special = state_->params.chat_parse_special;
+  state_->created = unix_now();
+  state_->ready.store(true, std::memory_order_release);
+}
+
 void HttpServer::set_ready(ServedModel model, GenerationService* service) {
-  state_->model = std::move(model);
-  state_->service = service;
+  state_->owned_pool = single_model_pool(model, service);
+  state_->pool = state_->owned_pool.get();
+  state_->chat_parse_special = model.chat_parse_special;
+  state_->created = model.created;
   state_->ready.store(true, std::memory_order_release);
 }
 
@@ -212,7 +223,7 @@ void HttpServer::drain() {
   // New work gets 503 and every answer says Connection: close; the server stops once no
   // response is in flight. The engine then has nothing left and stops at once.
   http_->drain();
-  if (state_->ready.load(std::memory_order_acquire)) state_->service->drain();
+  if (state_->ready.load(std::memory_order_acquire)) state_->pool->drain();
 }
 
 void HttpServer::stop() { http_->stop(); }

@@ -4,8 +4,9 @@
 //   GET  /health    200 when ready; 503 with Retry-After while loading or draining
 //   GET  /metrics   Prometheus text
 //   POST /tokenize, POST /detokenize
-// It listens before the model is loaded (so /health can say "loading"); set_ready()
-// hands it the model and the engine. drain() is the SIGTERM path: /health goes 503, new
+// It listens before any model is loaded (so /health can say "loading"); set_pool() hands
+// it the models (runtime/model_pool.h: a request names its model, which loads on demand),
+// or set_ready() one engine that runs already. drain() is the SIGTERM path: /health goes 503, new
 // requests are refused, idle connections close, requests in flight finish, then the
 // server stops. Every request gets an access-log line and an x-request-id.
 #pragma once
@@ -20,6 +21,7 @@
 
 #include "base/status.h"
 #include "runtime/generation_service.h"
+#include "runtime/model_pool.h"
 #include "server/openai_request.h"
 #include "server/served_model.h"
 
@@ -48,6 +50,7 @@ struct HttpServerParams {
   // stderr. access_log false keeps only the errors.
   std::function<void(std::string_view)> log;
   bool access_log = true;
+  bool chat_parse_special = false;  // see ServedModel::chat_parse_special (set_pool's models)
 };
 
 struct ServerState;
@@ -65,7 +68,10 @@ class HttpServer {
   // Serves until stop() or the end of drain(); blocks. Call after bind().
   Status serve();
 
-  // The model is loaded: start answering. `service` is not owned and must outlive the
+  // The models to serve: start answering. `pool` is not owned and must outlive the
+  // server's serving.
+  void set_pool(ModelPool* pool);
+  // One model, loaded: start answering. `service` is not owned and must outlive the
   // server's serving; `model.tokenizer` likewise.
   void set_ready(ServedModel model, GenerationService* service);
 

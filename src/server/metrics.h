@@ -1,6 +1,7 @@
-// What /metrics reports, in Prometheus' text format (version 0.0.4): request and token
-// counters, latency histograms measured here from event arrival times, and the engine's
-// gauges (KV blocks, queue depth) read from EngineStats at scrape time.
+// What /metrics reports, in Prometheus' text format (version 0.0.4): request counters,
+// latency histograms measured here from event arrival times, and per model (labelled
+// model="ID"): token counters, loads and evictions, and the engine's gauges (KV blocks,
+// queue depth) read from its EngineStats at scrape time while it is loaded.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "runtime/generation_service.h"
+#include "runtime/model_pool.h"
 
 namespace herd::server {
 
@@ -41,14 +43,14 @@ class ServerMetrics {
 
   // One HTTP request answered on `endpoint` with `http_status`.
   void count_request(std::string_view endpoint, int http_status);
-  void count_tokens(int64_t prompt, int64_t completion);
+  void count_tokens(const std::string& model, int64_t prompt, int64_t completion);
   void observe_ttft(double seconds) { ttft_.observe(seconds); }
   void observe_inter_token(double seconds) { inter_token_.observe(seconds); }
   void observe_request_duration(double seconds) { duration_.observe(seconds); }
   void add_in_flight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
 
-  // The whole exposition; engine gauges only when `engine` is given (a loaded model).
-  std::string render(const std::optional<EngineStats>& engine) const;
+  // The whole exposition: engine gauges for the models that are loaded.
+  std::string render(const std::vector<PooledModelStats>& models) const;
 
   const Histogram& ttft() const { return ttft_; }
   const Histogram& inter_token() const { return inter_token_; }
@@ -56,8 +58,7 @@ class ServerMetrics {
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, int64_t> requests_;  // (endpoint, status) -> count
-  int64_t prompt_tokens_ = 0;
-  int64_t completion_tokens_ = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> tokens_;  // model -> (prompt, completion)
   std::atomic<int64_t> in_flight_{0};
   Histogram ttft_;
   Histogram inter_token_;

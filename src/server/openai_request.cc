@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/json_limits.h"
+#include "runtime/keep_alive.h"
 #include "server/openai_errors.h"
 
 namespace herd::server {
@@ -25,9 +26,12 @@ class Parser {
     return invalid_argument(message);
   }
 
+  // The request's own field, else the model's default for it.
   const Json* field(const char* name) const {
     auto it = body_.find(name);
-    return it == body_.end() || it->is_null() ? nullptr : &*it;
+    if (it != body_.end() && !it->is_null()) return &*it;
+    auto d = defaults_.find(name);
+    return d == defaults_.end() || d->is_null() ? nullptr : &*d;
   }
 
   Result<double> number(const Json& v, const std::string& name, double lo, double hi) {
@@ -66,7 +70,7 @@ class Parser {
     return v.get<std::string>();
   }
 
-  Status parse(Endpoint endpoint, std::span<const std::string> model_names, OpenAiRequest* out);
+  Status parse(Endpoint endpoint, const ModelResolver& resolve_model, OpenAiRequest* out);
 
  private:
   static std::string fmt(double d) {
@@ -76,7 +80,8 @@ class Parser {
     return s;
   }
 
-  Status parse_model(std::span<const std::string> model_names, OpenAiRequest* out);
+  Status parse_model(const ModelResolver& resolve_model, OpenAiRequest* out);
+  Status parse_keep_alive(OpenAiRequest* out);
   Status parse_messages(OpenAiRequest* out);
   Result<std::string> parse_content(const Json& content, const std::string& name, bool null_ok);
   Status parse_prompt(OpenAiRequest* out);
@@ -88,19 +93,32 @@ class Parser {
   Status refuse_unsupported(Endpoint endpoint);
 
   const Json& body_;
+  Json defaults_ = Json::object();
   const RequestLimits& limits_;
   std::string* error_param_;
 };
 
-Status Parser::parse_model(std::span<const std::string> model_names, OpenAiRequest* out) {
-  const Json* model = field("model");
-  if (model == nullptr) return Status();
-  HERD_ASSIGN_OR_RETURN(out->model, string(*model, "model"));
-  if (std::find(model_names.begin(), model_names.end(), out->model) == model_names.end()) {
-    if (error_param_ != nullptr) *error_param_ = "model";
-    std::string served = model_names.empty() ? std::string("none") : "'" + model_names.front() + "'";
-    return not_found("the model '" + echo(out->model) + "' does not exist (this server serves " + served + ")");
+Status Parser::parse_model(const ModelResolver& resolve_model, OpenAiRequest* out) {
+  if (const Json* model = field("model")) {
+    HERD_ASSIGN_OR_RETURN(out->model, string(*model, "model"));
   }
+  std::optional<Json> defaults = resolve_model(out->model);
+  if (!defaults) {
+    if (error_param_ != nullptr) *error_param_ = "model";
+    return not_found("the model '" + echo(out->model) + "' does not exist (GET /v1/models lists the models served)");
+  }
+  if (defaults->is_object()) defaults_ = std::move(*defaults);
+  return Status();
+}
+
+Status Parser::parse_keep_alive(OpenAiRequest* out) {
+  const Json* v = field("keep_alive");
+  if (v == nullptr) return Status();
+  Result<std::chrono::milliseconds> d = invalid_argument("");
+  if (v->is_number()) d = keep_alive_from_seconds(v->get<double>());
+  if (v->is_string()) d = herd::parse_keep_alive(v->get<std::string>());
+  if (!d.ok()) return fail("keep_alive", "'keep_alive' must be seconds or a duration such as \"5m\" (-1: forever)");
+  out->keep_alive = *d;
   return Status();
 }
 
@@ -349,9 +367,10 @@ Status Parser::refuse_unsupported(Endpoint endpoint) {
   return Status();
 }
 
-Status Parser::parse(Endpoint endpoint, std::span<const std::string> model_names, OpenAiRequest* out) {
+Status Parser::parse(Endpoint endpoint, const ModelResolver& resolve_model, OpenAiRequest* out) {
   out->endpoint = endpoint;
-  HERD_RETURN_IF_ERROR(parse_model(model_names, out));
+  HERD_RETURN_IF_ERROR(parse_model(resolve_model, out));
+  HERD_RETURN_IF_ERROR(parse_keep_alive(out));
   HERD_RETURN_IF_ERROR(endpoint == Endpoint::kChatCompletions ? parse_messages(out) : parse_prompt(out));
   HERD_RETURN_IF_ERROR(refuse_unsupported(endpoint));
   HERD_RETURN_IF_ERROR(parse_sampling(out));
@@ -365,13 +384,25 @@ Status Parser::parse(Endpoint endpoint, std::span<const std::string> model_names
 }  // namespace
 
 Result<OpenAiRequest> parse_openai_request(std::string_view body, Endpoint endpoint, const RequestLimits& limits,
-                                           std::span<const std::string> model_names, std::string* error_param) {
+                                           const ModelResolver& resolve_model, std::string* error_param) {
   if (error_param != nullptr) error_param->clear();
   HERD_ASSIGN_OR_RETURN(Json json, parse_json_object<Json>(body));
   OpenAiRequest out;
   Parser parser(json, limits, error_param);
-  HERD_RETURN_IF_ERROR(parser.parse(endpoint, model_names, &out));
+  HERD_RETURN_IF_ERROR(parser.parse(endpoint, resolve_model, &out));
   return out;
+}
+
+Result<OpenAiRequest> parse_openai_request(std::string_view body, Endpoint endpoint, const RequestLimits& limits,
+                                           std::span<const std::string> model_names, std::string* error_param) {
+  // An absent model means the served one; no defaults.
+  const ModelResolver resolve = [model_names](const std::string& name) -> std::optional<nlohmann::json> {
+    if (name.empty() || std::find(model_names.begin(), model_names.end(), name) != model_names.end()) {
+      return nlohmann::json::object();
+    }
+    return std::nullopt;
+  };
+  return parse_openai_request(body, endpoint, limits, resolve, error_param);
 }
 
 }  // namespace herd::server

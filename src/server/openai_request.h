@@ -4,7 +4,10 @@
 // do; fields herd knows but cannot honour (tools, logit_bias, ...) are refused.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,7 +55,15 @@ struct OpenAiRequest {
   bool include_usage = false;         // stream_options.include_usage
   std::string user;
   bool ignore_eos = false;            // herd extension
+  // How long the model stays loaded once idle after this request (Ollama's keep_alive:
+  // seconds, or a duration such as "5m"; negative: forever). Unset: the server's.
+  std::optional<std::chrono::milliseconds> keep_alive;
 };
+
+// What a request's "model" ("" when absent) names: the defaults its unset fields take
+// (a preset's params in OpenAI's names, see preset.h), or nullopt when no such model is
+// served.
+using ModelResolver = std::function<std::optional<nlohmann::json>(const std::string& model)>;
 
 // Parses and validates `body`. Errors: kInvalidArgument (malformed JSON, a missing,
 // mistyped or out-of-range field, an unsupported feature) and kNotFound (a model that
@@ -61,5 +72,8 @@ struct OpenAiRequest {
 Result<OpenAiRequest> parse_openai_request(std::string_view body, Endpoint endpoint, const RequestLimits& limits,
                                            std::span<const std::string> model_names,
                                            std::string* error_param = nullptr);
+// The same over any set of models, each with its defaults.
+Result<OpenAiRequest> parse_openai_request(std::string_view body, Endpoint endpoint, const RequestLimits& limits,
+                                           const ModelResolver& resolve_model, std::string* error_param = nullptr);
 
 }  // namespace herd::server

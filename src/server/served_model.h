@@ -1,5 +1,6 @@
-// The model as the server presents it: its public id, its tokenizer and the chat template
-// every chat request is rendered through. Built once at start-up; read-only after.
+// A model as the handlers see it: its public id, its tokenizer and the chat template
+// every chat request is rendered through. Built from a pool's spec and loaded engine for
+// each request (cheap: the template is parsed once, at load).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "base/status.h"
 #include "chat/chat_template.h"
+#include "runtime/model_pool.h"
 
 namespace herd {
 class Tokenizer;
@@ -32,6 +34,13 @@ struct ServedModel {
 // kInvalidArgument when the template does not parse.
 Result<ServedModel> make_served_model(std::string id, const Tokenizer& tokenizer,
                                       const std::optional<std::string>& template_text);
+
+// `engine` as `spec` presents it; `created` is the server's start.
+ServedModel served_model_for(const ModelSpec& spec, const PooledEngine& engine, int64_t created,
+                             bool chat_parse_special);
+
+// Unix seconds now: every model's `created`.
+int64_t unix_now();
 
 // The file name of a model path without directories and ".gguf": the default public id.
 std::string model_id_from_path(const std::string& path);

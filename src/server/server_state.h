@@ -10,6 +10,7 @@
 
 #include "http/response_writer.h"
 #include "runtime/generation_service.h"
+#include "runtime/model_pool.h"
 #include "server/browser_policy.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -25,9 +26,11 @@ struct ServerState {
   BrowserPolicy policy;
   ServerMetrics metrics;
 
-  // Written once by set_ready before `ready` is published, read-only after.
-  std::optional<ServedModel> model;
-  GenerationService* service = nullptr;
+  // Written once by set_pool or set_ready before `ready` is published, read-only after.
+  ModelPool* pool = nullptr;
+  std::unique_ptr<ModelPool> owned_pool;  // set_ready's pool of one running engine
+  bool chat_parse_special = false;
+  int64_t created = 0;                    // every model's `created`: the server's start
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
 
@@ -45,6 +48,18 @@ class InFlight {
  private:
   ServerState* state_;
 };
+
+// One request's model: the lease keeps it loaded (and its engine alive) while the
+// request lives; `served` is how the handlers see it.
+struct ModelInUse {
+  ModelLease lease;
+  ServedModel served;
+};
+// The model `name` names ("": the first), loaded for the request, waiting for its load
+// when needed (which counts in its queue). Errors as ModelPool::acquire gives them.
+Result<ModelInUse> use_model(ServerState& state, const std::string& name, const AcquireOptions& options);
+// A pool of one engine that already runs (not owned): what set_ready serves.
+std::unique_ptr<ModelPool> single_model_pool(const ServedModel& model, GenerationService* service);
 
 // POST /v1/chat/completions and /v1/completions.
 void handle_completion(ServerState& state, Endpoint endpoint, const http::Request& request,

@@ -14,10 +14,16 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// The body as a JSON object once the model is loaded; else the error was sent.
-std::optional<Json> ready_body(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
+// The body as a JSON object, and the model its "model" names (the first when absent),
+// loaded; else the error was sent.
+struct TokenizeInput {
+  Json body;
+  ModelInUse model;
+};
+std::optional<TokenizeInput> ready_input(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
+  const int retry = s.params.retry_after_s;
   if (!s.ready.load(std::memory_order_acquire)) {
-    send_error(s, req, w, api_error(unavailable("the model is still loading"), "", s.params.retry_after_s));
+    send_error(s, req, w, api_error(unavailable("the model is still loading"), "", retry));
     return std::nullopt;
   }
   Result<Json> body = parse_json_object<Json>(req.body);
@@ -25,7 +31,24 @@ std::optional<Json> ready_body(ServerState& s, const http::Request& req, http::R
     send_error(s, req, w, api_error(body.status()));
     return std::nullopt;
   }
-  return std::move(body).value();
+  std::string name;
+  if (auto it = body->find("model"); it != body->end() && !it->is_null()) {
+    if (!it->is_string()) {
+      send_error(s, req, w, api_error(invalid_argument("'model' must be a string"), "model"));
+      return std::nullopt;
+    }
+    name = it->get<std::string>();
+  }
+  AcquireOptions use;
+  use.cancelled = [&w] { return w.client_gone(); };
+  Result<ModelInUse> model = use_model(s, name, use);
+  if (!model.ok()) {
+    const Status& st = model.status();
+    const Status shown = st.code() == StatusCode::kNotFound ? not_found("the model '" + echo(name) + "' does not exist") : st;
+    send_error(s, req, w, api_error(shown, st.code() == StatusCode::kNotFound ? "model" : "", retry));
+    return std::nullopt;
+  }
+  return TokenizeInput{std::move(body).value(), std::move(model).value()};
 }
 
 // A JSON answer written as it is made: whole when it stays small, else as a stream,
@@ -69,8 +92,9 @@ class JsonAnswer {
 }  // namespace
 
 void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
-  std::optional<Json> body = ready_body(s, req, w);
-  if (!body) return;
+  std::optional<TokenizeInput> input = ready_input(s, req, w);
+  if (!input) return;
+  std::optional<Json> body = std::move(input->body);
   const Json& content = (*body)["content"];
   if (!content.is_string()) {
     return send_error(s, req, w, api_error(invalid_argument("'content' must be a string"), "content"));
@@ -86,7 +110,7 @@ void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWri
     }
     flags[i] = it->get<bool>();
   }
-  const Tokenizer& tok = *s.model->tokenizer;
+  const Tokenizer& tok = *input->model.served.tokenizer;
   const std::vector<int32_t> ids = tok.encode(content.get<std::string>(), flags[0], flags[1]);
   body.reset();
   JsonAnswer answer(w);
@@ -106,10 +130,10 @@ void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWri
 }
 
 void handle_detokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
-  std::optional<Json> body = ready_body(s, req, w);
-  if (!body) return;
-  const Json& tokens = (*body)["tokens"];
-  const Tokenizer& tok = *s.model->tokenizer;
+  std::optional<TokenizeInput> input = ready_input(s, req, w);
+  if (!input) return;
+  const Json& tokens = input->body["tokens"];
+  const Tokenizer& tok = *input->model.served.tokenizer;
   const Status bad = invalid_argument("'tokens' must be a list of token ids in [0, " +
                                       std::to_string(tok.vocab().n_tokens()) + ")");
   if (!tokens.is_array()) return send_error(s, req, w, api_error(bad, "tokens"));

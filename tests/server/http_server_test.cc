@@ -219,9 +219,11 @@ TEST_F(HttpServerTest, MetricsAfterARequest) {
   EXPECT_NE(t.find("herd_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 1"), std::string::npos) << t;
   EXPECT_NE(t.find("herd_time_to_first_token_seconds_count 1"), std::string::npos) << t;
   EXPECT_NE(t.find("herd_inter_token_latency_seconds_count 1"), std::string::npos) << t;
-  EXPECT_NE(t.find("herd_completion_tokens_total 2"), std::string::npos) << t;
-  EXPECT_NE(t.find("herd_queue_depth 3"), std::string::npos) << t;
-  EXPECT_NE(t.find("herd_kv_blocks_in_use 7"), std::string::npos) << t;
+  EXPECT_NE(t.find("herd_completion_tokens_total{model=\"test-model\"} 2"), std::string::npos) << t;
+  EXPECT_NE(t.find("herd_queue_depth{model=\"test-model\"} 3"), std::string::npos) << t;
+  EXPECT_NE(t.find("herd_kv_blocks_in_use{model=\"test-model\"} 7"), std::string::npos) << t;
+  EXPECT_NE(t.find("herd_models_loaded 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("herd_model_loads_total{model=\"test-model\"} 1"), std::string::npos) << t;
 }
 
 TEST_F(HttpServerTest, TokenizeAndDetokenize) {

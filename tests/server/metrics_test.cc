@@ -40,7 +40,7 @@ TEST(ServerMetrics, TextFormat) {
   m.count_request("/v1/chat/completions", 200);
   m.count_request("/v1/chat/completions", 200);
   m.count_request("/v1/completions", 429);
-  m.count_tokens(10, 4);
+  m.count_tokens("m1", 10, 4);
   m.add_in_flight(2);
   m.observe_ttft(0.02);
   EngineStats s;
@@ -52,23 +52,33 @@ TEST(ServerMetrics, TextFormat) {
   s.kv_cache_capacity_bytes = 12'000'000'000;
   s.kv_type_k = "q8_0";
   s.kv_type_v = "f16";
-  const std::string out = m.render(s);
+  PooledModelStats loaded{"m1", true, 2, 1, s};
+  PooledModelStats idle{"m\"2", false, 1, 3, std::nullopt};  // label values are escaped
+  const std::string out = m.render({loaded, idle});
   EXPECT_TRUE(has_line(out, "# TYPE herd_requests_total counter")) << out;
   EXPECT_TRUE(has_line(out, "herd_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 2")) << out;
   EXPECT_TRUE(has_line(out, "herd_requests_total{endpoint=\"/v1/completions\",status=\"429\"} 1")) << out;
-  EXPECT_TRUE(has_line(out, "herd_prompt_tokens_total 10")) << out;
-  EXPECT_TRUE(has_line(out, "herd_completion_tokens_total 4")) << out;
+  EXPECT_TRUE(has_line(out, "herd_prompt_tokens_total{model=\"m1\"} 10")) << out;
+  EXPECT_TRUE(has_line(out, "herd_completion_tokens_total{model=\"m1\"} 4")) << out;
   EXPECT_TRUE(has_line(out, "herd_requests_in_flight 2")) << out;
   EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_count 1")) << out;
   EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{le=\"0.025\"} 1")) << out;
   EXPECT_TRUE(has_line(out, "# TYPE herd_inter_token_latency_seconds histogram")) << out;
-  EXPECT_TRUE(has_line(out, "herd_queue_depth 3")) << out;
-  EXPECT_TRUE(has_line(out, "herd_kv_blocks_in_use 7")) << out;
-  EXPECT_TRUE(has_line(out, "herd_kv_blocks_total 100")) << out;
-  EXPECT_TRUE(has_line(out, "herd_engine_generated_tokens_total 55")) << out;
-  EXPECT_TRUE(has_line(out, "herd_kv_cache_bytes 3000000123")) << out;
-  EXPECT_TRUE(has_line(out, "herd_kv_cache_capacity_bytes 12000000000")) << out;
-  EXPECT_TRUE(has_line(out, "herd_kv_cache_info{type_k=\"q8_0\",type_v=\"f16\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_queue_depth{model=\"m1\"} 3")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_blocks_in_use{model=\"m1\"} 7")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_blocks_total{model=\"m1\"} 100")) << out;
+  EXPECT_TRUE(has_line(out, "herd_engine_generated_tokens_total{model=\"m1\"} 55")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_cache_bytes{model=\"m1\"} 3000000123")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_cache_capacity_bytes{model=\"m1\"} 12000000000")) << out;
+  EXPECT_TRUE(has_line(out, "herd_kv_cache_info{model=\"m1\",type_k=\"q8_0\",type_v=\"f16\"} 1")) << out;
+  // The pool's series: every model, loaded or not; engine series only for loaded ones.
+  EXPECT_TRUE(has_line(out, "herd_models_loaded 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_model_loads_total{model=\"m1\"} 2")) << out;
+  EXPECT_TRUE(has_line(out, "herd_model_evictions_total{model=\"m1\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_model_evictions_total{model=\"m\\\"2\"} 3")) << out;
+  EXPECT_EQ(out.find("herd_queue_depth{model=\"m\\\"2\"}"), std::string::npos) << out;
+  // Each metric's HELP and TYPE come once, before all its samples.
+  EXPECT_EQ(out.find("# TYPE herd_queue_depth"), out.rfind("# TYPE herd_queue_depth")) << out;
   // Every line is a comment or "name{labels} value".
   const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eEInf]+$)");
   std::istringstream in(out);
@@ -76,7 +86,7 @@ TEST(ServerMetrics, TextFormat) {
     if (l.rfind("# ", 0) == 0) continue;
     EXPECT_TRUE(std::regex_match(l, sample)) << l;
   }
-  EXPECT_EQ(m.render(std::nullopt).find("herd_queue_depth"), std::string::npos);
+  EXPECT_EQ(m.render({}).find("herd_queue_depth{"), std::string::npos);
 }
 
 TEST(RequestTimer, FirstTokenAndGaps) {
@@ -91,7 +101,7 @@ TEST(RequestTimer, FirstTokenAndGaps) {
   timer.on_end(t0 + 100ms);
   EXPECT_EQ(m.ttft().count(), 1);
   EXPECT_EQ(m.inter_token().count(), 2);
-  const std::string out = m.render(std::nullopt);
+  const std::string out = m.render({});
   EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{le=\"0.05\"} 1")) << out;
   EXPECT_TRUE(has_line(out, "herd_inter_token_latency_seconds_bucket{le=\"0.01\"} 2")) << out;
   EXPECT_TRUE(has_line(out, "herd_request_duration_seconds_count 1")) << out;

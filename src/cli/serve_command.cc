@@ -4,6 +4,7 @@
 // idle connections close, requests in flight finish, then it exits; a second signal
 // stops at once. Each request gets one access-log line on stderr.
 #include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <sys/resource.h>
 
@@ -25,7 +26,9 @@
 #include "model/model.h"
 #include "runtime/engine.h"
 #include "server/http_server.h"
+#include "server/push_key.h"
 #include "server/served_model.h"
+#include "store/store_layout.h"
 #include "tokenizer/tokenizer.h"
 
 namespace herd::cli {
@@ -46,8 +49,24 @@ struct ServeOptions {
   std::string cors_origin;
   bool no_access_log = false;
   bool chat_parse_special = false;
+  std::string push_key;  // wiped once hashed
   KvFlags kv;
 };
+
+// The store as a registry: read-only for all, pushes with the key. The key is kept
+// only as its keyed hash; the option's copy is wiped here.
+Result<server::RegistryParams> registry_params(ServeOptions& o) {
+  server::RegistryParams registry;
+  registry.home = store::StoreLayout::from_environment().home();
+  if (!o.push_key.empty()) {
+    Result<server::PushKey> key = server::PushKey::create(o.push_key);
+    OPENSSL_cleanse(o.push_key.data(), o.push_key.size());
+    o.push_key.clear();
+    if (!key.ok()) return key.status().with_context("--push-key");
+    registry.push_key = std::make_shared<const server::PushKey>(std::move(key).value());
+  }
+  return registry;
+}
 
 // Waits for the signals blocked in every thread (so only this one sees them). SIGINT,
 // SIGTERM, SIGHUP and SIGQUIT: the first starts a drain, the second stops the server at
@@ -146,7 +165,7 @@ Status start_serving(const ServeOptions& o, const KvSettings& kv, const server::
   }
 }
 
-int run(const ServeOptions& o) {
+int run(ServeOptions& o) {
   const Result<KvSettings> kv = resolve_kv_flags(o.kv);
   if (!kv.ok()) return fail(kv.status());
   sigset_t set;
@@ -171,7 +190,10 @@ int run(const ServeOptions& o) {
     return fail("reading " + o.model + ": " + e.what());
   }
 
+  Result<server::RegistryParams> registry = registry_params(o);
+  if (!registry.ok()) return fail(registry.status());
   server::HttpServerParams params;
+  params.registry = std::move(registry).value();
   params.host = o.host;
   params.port = o.port;
   params.max_body_bytes = o.max_body_bytes;
@@ -233,6 +255,10 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_flag("--chat-parse-special", o->chat_parse_special,
                 "Let special-token text in chat messages (\"<|im_start|>\", \"</s>\") become control tokens "
                 "(unsafe: clients can forge turns)");
+  cmd->add_option("--push-key", o->push_key,
+                  "Accept `herd push` uploads into $HERD_HOME from clients with this key (at least 16 characters; "
+                  "prefer the environment variable, which ps cannot show)")
+      ->envname("HERD_PUSH_KEY");
   add_kv_flags(cmd, &o->kv, /*with_memory=*/true);
   return [o] { return run(*o); };
 }

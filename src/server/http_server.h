@@ -4,6 +4,7 @@
 //   GET  /health    200 when ready; 503 with Retry-After while loading or draining
 //   GET  /metrics   Prometheus text
 //   POST /tokenize, POST /detokenize
+//   /v2/...         the store as a model registry (server/registry_routes.h)
 // It listens before the model is loaded (so /health can say "loading"); set_ready()
 // hands it the model and the engine. drain() is the SIGTERM path: /health goes 503, new
 // requests are refused, idle connections close, requests in flight finish, then the
@@ -15,12 +16,14 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
 #include "runtime/generation_service.h"
 #include "server/openai_request.h"
+#include "server/registry_routes.h"
 #include "server/served_model.h"
 
 namespace herd::http {
@@ -48,6 +51,8 @@ struct HttpServerParams {
   // stderr. access_log false keeps only the errors.
   std::function<void(std::string_view)> log;
   bool access_log = true;
+  // The store served as a model registry under /v2/ (none: no registry routes).
+  std::optional<RegistryParams> registry;
 };
 
 struct ServerState;

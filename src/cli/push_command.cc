@@ -29,7 +29,8 @@ void print_progress(const store::PushProgress& p) {
   if (p.exists) {
     std::fprintf(stderr, "%s  %llu bytes  already there\n", digest.c_str(), static_cast<unsigned long long>(p.size));
   } else if (p.done) {
-    std::fprintf(stderr, "%s%s  %llu bytes  pushed\n", tty ? "\r" : "", digest.c_str(),
+    // On a terminal, "\r\033[K" first replaces the running count.
+    std::fprintf(stderr, "%s%s  %llu bytes  pushed\n", tty ? "\r\033[K" : "", digest.c_str(),
                  static_cast<unsigned long long>(p.size));
   } else if (tty) {
     std::fprintf(stderr, "\r%s  %llu/%llu bytes", digest.c_str(), static_cast<unsigned long long>(p.sent),

@@ -168,6 +168,8 @@ TEST_F(RegistryTest, BlobsStreamWholeOrByRange) {
   EXPECT_EQ(herd::testing::status_of(a), 206) << a;
   EXPECT_EQ(herd::testing::status_of(b), 206) << b;
   EXPECT_EQ(b.back(), '{') << "one byte of the config blob";
+  EXPECT_NE(logged().find(" GET /v2/{name}/blobs/{digest} "), std::string::npos) << "logged by route, never by digest";
+  EXPECT_EQ(logged().find(stored_.model.digest.hex()), std::string::npos);
 }
 
 TEST_F(RegistryTest, OnlyBlobsThatAManifestNamesAreServed) {

@@ -13,6 +13,7 @@
 #include "chat/chat_template.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/preset_defaults.h"
 #include "gguf/gguf_file.h"
 #include "cli/engine_answer.h"
 #include "model/model.h"
@@ -32,6 +33,7 @@ struct ChatOptions {
   std::string system;
   GenerationOptions gen = {.n_predict = 2048};
   SamplingParams sampling;
+  nlohmann::ordered_json few_shot = nlohmann::ordered_json::array();  // a preset's MESSAGE turns
 };
 
 // Reads one line from stdin; false at end of input. An interrupted read yields "".
@@ -65,7 +67,7 @@ class ChatSession {
     bos_ = token_text(tok, tok.vocab().bos_id());
     eos_ = token_text(tok, tok.vocab().eos_id());
     messages_ = nlohmann::ordered_json::array();
-    if (!o.system.empty()) messages_.push_back({{"role", "system"}, {"content", o.system}});
+    reset();
   }
 
   // One user turn; prints the streamed answer. Returns false on a fatal error.
@@ -115,10 +117,11 @@ class ChatSession {
     return true;
   }
 
+  // The system message and a preset's few-shot turns stay; the conversation goes.
   void reset() {
-    nlohmann::ordered_json kept = nlohmann::ordered_json::array();
-    if (!messages_.empty() && messages_[0]["role"] == "system") kept.push_back(messages_[0]);
-    messages_ = std::move(kept);
+    messages_ = nlohmann::ordered_json::array();
+    if (!o_.system.empty()) messages_.push_back({{"role", "system"}, {"content", o_.system}});
+    for (const auto& m : o_.few_shot) messages_.push_back(m);
   }
 
  private:
@@ -130,17 +133,24 @@ class ChatSession {
   nlohmann::ordered_json messages_;
 };
 
-int run(const ChatOptions& o) {
+int run(const ChatOptions& o, const CLI::App& cmd) {
   ChatOptions opts = o;
+  Result<LoadedModel> loaded = load_model_and_tokenizer(opts.model);
+  if (!loaded.ok()) return fail(loaded.status());
+  const store::ResolvedModel& preset = loaded->resolved;
+  const Status applied = apply_preset_defaults(preset.params, cmd, &opts.gen, &opts.sampling);
+  if (!applied.ok()) return fail(applied);
+  if (opts.system.empty() && preset.system) opts.system = *preset.system;
+  for (const store::ChatMessage& m : preset.messages) opts.few_shot.push_back({{"role", m.role}, {"content", m.content}});
   Result<SamplingParams> resolved = resolve_sampling(opts.gen, opts.sampling);
   if (!resolved.ok()) return fail(resolved.status());
   opts.sampling = *resolved;
-  Result<LoadedModel> loaded = load_model_and_tokenizer(opts.model);
-  if (!loaded.ok()) return fail(loaded.status());
 
   Result<std::string_view> stored = loaded->model->gguf().get_string("tokenizer.chat_template");
-  const std::string text = stored.ok() ? std::string(*stored) : std::string(chat::kChatMlTemplate);
-  if (!stored.ok()) std::fprintf(stderr, "herd: the model has no chat template; using ChatML\n");
+  const std::string text = preset.chat_template ? *preset.chat_template
+                           : stored.ok()        ? std::string(*stored)
+                                                : std::string(chat::kChatMlTemplate);
+  if (!stored.ok() && !preset.chat_template) std::fprintf(stderr, "herd: the model has no chat template; using ChatML\n");
   Result<chat::Template> tmpl = chat::Template::parse(text);
   if (!tmpl.ok()) return fail(tmpl.status().with_context("the model's chat template"));
 
@@ -179,7 +189,7 @@ CommandRunner add_chat_command(CLI::App& app) {
   require_model(cmd->add_option("-m,--model", o->model, "GGUF model file or store name")->required());
   cmd->add_option("--system", o->system, "System message");
   add_generation_options(cmd, &o->gen, &o->sampling);
-  return [o] { return run(*o); };
+  return [o, cmd] { return run(*o, *cmd); };
 }
 
 }  // namespace herd::cli

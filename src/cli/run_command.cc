@@ -7,6 +7,7 @@
 #include "cli/cli_support.h"
 #include "cli/kv_flags.h"
 #include "cli/commands.h"
+#include "cli/preset_defaults.h"
 #include "cli/engine_answer.h"
 #include "model/model.h"
 #include "tokenizer/streaming_decoder.h"
@@ -24,16 +25,18 @@ struct RunOptions {
   KvFlags kv;
 };
 
-int run(const RunOptions& o) {
-  if (!o.prompt.empty() && !o.prompt_ids.empty()) return fail("give either -p or --prompt-ids, not both");
+int run(const RunOptions& given, const CLI::App& cmd) {
+  if (!given.prompt.empty() && !given.prompt_ids.empty()) return fail("give either -p or --prompt-ids, not both");
+  const Result<KvSettings> kv = resolve_kv_flags(given.kv);
+  if (!kv.ok()) return fail(kv.status());
+  Result<LoadedModel> loaded = load_model_and_tokenizer(given.model);
+  if (!loaded.ok()) return fail(loaded.status());
+  RunOptions o = given;
+  const Status preset = apply_preset_defaults(loaded->resolved.params, cmd, &o.gen, &o.sampling);
+  if (!preset.ok()) return fail(preset);
   Result<SamplingParams> resolved = resolve_sampling(o.gen, o.sampling);
   if (!resolved.ok()) return fail(resolved.status());
   const SamplingParams& sampling = *resolved;
-  const Result<KvSettings> kv = resolve_kv_flags(o.kv);
-  if (!kv.ok()) return fail(kv.status());
-
-  Result<LoadedModel> loaded = load_model_and_tokenizer(o.model);
-  if (!loaded.ok()) return fail(loaded.status());
   const Tokenizer& tok = *loaded->tokenizer;
 
   std::vector<int32_t> prompt;
@@ -92,7 +95,7 @@ CommandRunner add_run_command(CLI::App& app) {
   cmd->add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids: \"1 2 3\"");
   add_generation_options(cmd, &o->gen, &o->sampling);
   add_kv_flags(cmd, &o->kv, /*with_memory=*/false);
-  return [o] { return run(*o); };
+  return [o, cmd] { return run(*o, *cmd); };
 }
 
 }  // namespace herd::cli

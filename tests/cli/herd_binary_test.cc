@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../support/herd_process.h"
 #include "../support/shared_data.h"
 #include "gguf/gguf_image.h"
 
@@ -17,24 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using testing::Outcome;
+using testing::slurp;
+const auto quote = testing::shell_quote;
 
 class HerdBinaryTest : public ::testing::Test {
  protected:
@@ -45,18 +31,7 @@ class HerdBinaryTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(tmp_); }
 
-  Outcome herd(const std::vector<std::string>& args) {
-    std::string cmd = quote(HERD_BIN);
-    for (const auto& a : args) cmd += " " + quote(a);
-    const fs::path out = tmp_ / "stdout", err = tmp_ / "stderr";
-    cmd += " >" + quote(out.string()) + " 2>" + quote(err.string());
-    const int status = std::system(cmd.c_str());
-    Outcome o;
-    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    o.out = slurp(out);
-    o.err = slurp(err);
-    return o;
-  }
+  Outcome herd(const std::vector<std::string>& args) { return testing::run_process(HERD_BIN, args, tmp_); }
 
   // A clean failure: non-zero exit (not a signal), one line on stderr naming the problem.
   void expect_clean_error(const Outcome& o, const std::string& needle) {

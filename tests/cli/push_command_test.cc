@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../support/herd_process.h"
+#include "../support/serve_process.h"
 #include "../support/shared_data.h"
 #include "../support/store_model.h"
 #include "../support/temp_dir.h"
@@ -16,8 +17,7 @@ namespace herd {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::Env;
-using testing::HerdOutcome;
+using testing::Outcome;
 using testing::ServeProcess;
 
 const std::string kKey = "the remote's push key, long enough";
@@ -33,10 +33,10 @@ class PushCommandTest : public ::testing::Test {
     local_model_ = testing::put_test_model(store::StoreLayout(local_.path()), ref("stories260K"), gguf_);
   }
 
-  HerdOutcome push(const std::vector<std::string>& args) {
+  Outcome push(const std::vector<std::string>& args) {
     std::vector<std::string> all = {"push"};
     all.insert(all.end(), args.begin(), args.end());
-    return testing::run_herd(all, {{"HERD_HOME", local_.path()}}, scratch_.path());
+    return testing::run_process(HERD_BIN, all, scratch_.path(), {"HERD_HOME=" + local_.path()});
   }
 
   testing::TempDir local_, remote_, scratch_;
@@ -50,7 +50,7 @@ TEST_F(PushCommandTest, PushedModelArrivesByteForByte) {
   ASSERT_TRUE(serve.wait_for("ready")) << serve.err();
   const std::string target = "http://127.0.0.1:" + std::to_string(serve.port()) + "/me/stories:v1";
 
-  HerdOutcome o = push({"stories260K", target, "--key", kKey});
+  Outcome o = push({"stories260K", target, "--key", kKey});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.out.find("pushed stories260K"), std::string::npos) << o.out;
   EXPECT_NE(o.err.find(std::to_string(gguf_.size()) + " bytes  pushed"), std::string::npos) << o.err;
@@ -67,7 +67,7 @@ TEST_F(PushCommandTest, PushedModelArrivesByteForByte) {
               [](const fs::directory_entry& e) { return e.path().filename().string().rfind("upload-", 0) == 0; }));
 
   // Again: the remote has every blob, so only the manifest goes.
-  HerdOutcome again = push({"stories260K", target, "--key", kKey});
+  Outcome again = push({"stories260K", target, "--key", kKey});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(std::count(again.err.begin(), again.err.end(), '\n'), 2) << again.err;
   EXPECT_NE(again.err.find("already there"), std::string::npos) << again.err;
@@ -82,7 +82,7 @@ TEST_F(PushCommandTest, AWrongKeyIsRefusedAndWritesNothing) {
   ServeProcess serve({"-m", stories_, "--port", "0"}, {{"HERD_HOME", remote_.path()}, {"HERD_PUSH_KEY", kKey}});
   ASSERT_TRUE(serve.wait_for("ready")) << serve.err();
   const std::string wrong = "not the key, though long enough";
-  HerdOutcome o = push({"stories260K", "http://127.0.0.1:" + std::to_string(serve.port()) + "/me/stories", "--key", wrong});
+  Outcome o = push({"stories260K", "http://127.0.0.1:" + std::to_string(serve.port()) + "/me/stories", "--key", wrong});
   EXPECT_NE(o.exit_code, 0);
   EXPECT_LT(o.exit_code, 128);
   EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
@@ -99,7 +99,7 @@ TEST_F(PushCommandTest, BadArgumentsAreOneLineErrors) {
         {"stories260K", "ftp://127.0.0.1:1/me/stories"},
         {"not-in-the-store", "http://127.0.0.1:1/me/stories"},
         {"stories260K", "http://127.0.0.1:1/me/stories"}}) {  // nothing listens on port 1
-    HerdOutcome o = push(args);
+    Outcome o = push(args);
     EXPECT_NE(o.exit_code, 0) << args[1];
     EXPECT_LT(o.exit_code, 128) << args[1];
     EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;

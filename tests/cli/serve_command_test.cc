@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "../support/herd_process.h"
+#include "../support/serve_process.h"
 #include "../support/raw_http.h"
 #include "../support/shared_data.h"
 

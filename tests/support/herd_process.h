@@ -1,133 +1,51 @@
-// herd as a child process, for the CLI tests: `herd serve` running with its stderr on a
-// pipe, and one-shot commands run to their end. Each may get extra environment
-// variables (HERD_HOME, keys). Waits are hang guards, never measurements.
+// Runs the herd binary (or any command) as a real process and collects what it printed.
 #pragma once
 
-#include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <sstream>
 #include <string>
-#include <thread>
-#include <utility>
 #include <vector>
 
 namespace herd::testing {
 
-using namespace std::chrono_literals;
-using Env = std::vector<std::pair<std::string, std::string>>;
-
-// A running `herd serve` with its stderr on a pipe.
-class ServeProcess {
- public:
-  explicit ServeProcess(std::vector<std::string> args, const Env& env = {}) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-      dup2(fds[1], 2);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(HERD_BIN));
-      argv.push_back(const_cast<char*>("serve"));
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(HERD_BIN, argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    err_fd_ = fds[0];
-  }
-  ~ServeProcess() {
-    if (pid_ > 0 && exit_code_ < 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (err_fd_ >= 0) close(err_fd_);
-  }
-
-  // Reads stderr until `needle` appears (true) or the process closes it.
-  bool wait_for(const std::string& needle, std::chrono::milliseconds guard = 60s) {
-    const auto end = std::chrono::steady_clock::now() + guard;
-    while (err_.find(needle) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      pollfd p{err_fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = read(err_fd_, buf, sizeof buf);
-      if (n <= 0) return err_.find(needle) != std::string::npos;
-      err_.append(buf, static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  int port() const {
-    const size_t at = err_.find("listening on http://");
-    if (at == std::string::npos) return 0;
-    const size_t colon = err_.find("]:", at) != std::string::npos ? err_.find("]:", at) + 1 : err_.find(':', at + 20);
-    return std::stoi(err_.substr(colon + 1));
-  }
-
-  // The exit code (128 + signal when killed), or -1 when it did not end within the guard.
-  int wait_exit(std::chrono::milliseconds guard = 60s) {
-    const auto end = std::chrono::steady_clock::now() + guard;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        wait_for("\x01", 1s);  // collect the rest of stderr
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return exit_code_;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
-  void signal(int sig) { kill(pid_, sig); }
-  const std::string& err() const { return err_; }
-  bool started() const { return pid_ > 0; }
-
- private:
-  pid_t pid_ = -1;
-  int err_fd_ = -1;
-  std::string err_;
-  int exit_code_ = -1;
-};
-
-struct HerdOutcome {
-  int exit_code = -1;  // 128 + signal when killed
+struct Outcome {
+  int exit_code = -1;  // 128 + signal when a signal ended it
   std::string out;
   std::string err;
 };
 
-// Runs `herd args...` to its end; its output goes through files in `scratch_dir`.
-inline HerdOutcome run_herd(const std::vector<std::string>& args, const Env& env, const std::string& scratch_dir) {
-  const std::string out_path = scratch_dir + "/herd.stdout", err_path = scratch_dir + "/herd.stderr";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-    if (!std::freopen(out_path.c_str(), "w", stdout) || !std::freopen(err_path.c_str(), "w", stderr)) _exit(126);
-    std::vector<char*> argv = {const_cast<char*>(HERD_BIN)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(HERD_BIN, argv.data());
-    _exit(127);
-  }
-  HerdOutcome o;
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid) return o;
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// `program args...` through the shell, with `env` ("NAME=value") set for it and stdout and
+// stderr captured in files under `scratch`.
+inline Outcome run_process(const std::string& program, const std::vector<std::string>& args,
+                           const std::filesystem::path& scratch, const std::vector<std::string>& env = {}) {
+  std::string cmd;
+  for (const auto& e : env) cmd += "export " + shell_quote(e) + "; ";
+  cmd += shell_quote(program);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  const std::filesystem::path out = scratch / "stdout", err = scratch / "stderr";
+  cmd += " </dev/null >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
+  const int status = std::system(cmd.c_str());
+  Outcome o;
   o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  for (auto [path, text] : {std::pair{out_path, &o.out}, std::pair{err_path, &o.err}}) {
-    std::ifstream in(path, std::ios::binary);
-    text->assign(std::istreambuf_iterator<char>(in), {});
-  }
+  o.out = slurp(out);
+  o.err = slurp(err);
   return o;
 }
 

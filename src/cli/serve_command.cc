@@ -206,6 +206,9 @@ int run(ServeOptions& o) {
   if (!port.ok()) return fail(port.status());
   std::fprintf(stderr, "herd serve: listening on http://%s:%d (loading %s)\n", http::host_for_url(o.host).c_str(),
                *port, o.model.c_str());
+  if (params.registry->push_key) {
+    std::fprintf(stderr, "herd serve: accepting pushes with the push key into %s\n", params.registry->home.c_str());
+  }
 
   std::optional<LoadedModel> loaded;
   std::unique_ptr<GenerationService> engine;

@@ -48,6 +48,7 @@ class PushCommandTest : public ::testing::Test {
 TEST_F(PushCommandTest, PushedModelArrivesByteForByte) {
   ServeProcess serve({"-m", stories_, "--port", "0"}, {{"HERD_HOME", remote_.path()}, {"HERD_PUSH_KEY", kKey}});
   ASSERT_TRUE(serve.wait_for("ready")) << serve.err();
+  EXPECT_NE(serve.err().find("accepting pushes"), std::string::npos) << serve.err();
   const std::string target = "http://127.0.0.1:" + std::to_string(serve.port()) + "/me/stories:v1";
 
   Outcome o = push({"stories260K", target, "--key", kKey});

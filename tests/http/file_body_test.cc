@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -67,7 +68,7 @@ class FileBodyTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::thread serving_;
   int port_ = 0;
-  bool wrote_more_ = true;
+  std::atomic<bool> wrote_more_{true};
 };
 
 TEST_F(FileBodyTest, SendsThePartAskedForWithItsLengthAndKeepsTheConnection) {
@@ -100,7 +101,7 @@ TEST_F(FileBodyTest, ASizedBodyRefusesMoreAndClosesWhenShort) {
   ASSERT_TRUE(c.read_until("Content-Length: 10\r\n"));
   EXPECT_TRUE(c.read_to_close());
   EXPECT_EQ(body_of(c.received()), "abcd");
-  EXPECT_FALSE(wrote_more_);
+  EXPECT_FALSE(wrote_more_.load());
 }
 
 }  // namespace

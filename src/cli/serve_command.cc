@@ -7,6 +7,7 @@
 // idle connections close, requests in flight finish, then it exits; a second signal
 // stops at once. Each request gets one access-log line on stderr.
 #include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <sys/resource.h>
 
@@ -34,8 +35,10 @@
 #include "runtime/keep_alive.h"
 #include "runtime/model_pool.h"
 #include "server/http_server.h"
+#include "server/push_key.h"
 #include "server/served_model.h"
 #include "store/model_store.h"
+#include "store/store_layout.h"
 
 namespace herd::cli {
 namespace {
@@ -58,8 +61,24 @@ struct ServeOptions {
   std::string cors_origin;
   bool no_access_log = false;
   bool chat_parse_special = false;
+  std::string push_key;  // wiped once hashed
   KvFlags kv;
 };
+
+// The store as a registry: read-only for all, pushes with the key. The key is kept
+// only as its keyed hash; the option's copy is wiped here.
+Result<server::RegistryParams> registry_params(ServeOptions& o) {
+  server::RegistryParams registry;
+  registry.home = store::StoreLayout::from_environment().home();
+  if (!o.push_key.empty()) {
+    Result<server::PushKey> key = server::PushKey::create(o.push_key);
+    OPENSSL_cleanse(o.push_key.data(), o.push_key.size());
+    o.push_key.clear();
+    if (!key.ok()) return key.status().with_context("--push-key");
+    registry.push_key = std::make_shared<const server::PushKey>(std::move(key).value());
+  }
+  return registry;
+}
 
 // Waits for the signals blocked in every thread (so only this one sees them). SIGINT,
 // SIGTERM, SIGHUP and SIGQUIT: the first starts a drain, the second stops the server at
@@ -171,7 +190,7 @@ Status load_at_start(const ServeOptions& o, const std::vector<ModelSpec>& specs,
   }
 }
 
-int run(const ServeOptions& o) {
+int run(ServeOptions& o) {
   const Result<KvSettings> kv = resolve_kv_flags(o.kv);
   if (!kv.ok()) return fail(kv.status());
   const Result<uint64_t> models_memory = parse_byte_size(o.models_memory);
@@ -202,7 +221,10 @@ int run(const ServeOptions& o) {
     }
   }
 
+  Result<server::RegistryParams> registry = registry_params(o);
+  if (!registry.ok()) return fail(registry.status());
   server::HttpServerParams params;
+  params.registry = std::move(registry).value();
   params.host = o.host;
   params.port = o.port;
   params.max_body_bytes = o.max_body_bytes;
@@ -218,6 +240,9 @@ int run(const ServeOptions& o) {
   if (!port.ok()) return fail(port.status());
   std::fprintf(stderr, "herd serve: listening on http://%s:%d (%zu model%s)\n", http::host_for_url(o.host).c_str(),
                *port, specs->size(), specs->size() == 1 ? "" : "s");
+  if (params.registry->push_key) {
+    std::fprintf(stderr, "herd serve: accepting pushes with the push key into %s\n", params.registry->home.c_str());
+  }
 
   // The budget counts every loaded model's file and KV pool; by default 3/4 of the
   // memory available now. A lone model has no budget unless given one: it loads as it
@@ -310,6 +335,10 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_flag("--chat-parse-special", o->chat_parse_special,
                 "Let special-token text in chat messages (\"<|im_start|>\", \"</s>\") become control tokens "
                 "(unsafe: clients can forge turns)");
+  cmd->add_option("--push-key", o->push_key,
+                  "Accept `herd push` uploads into $HERD_HOME from clients with this key (at least 16 characters; "
+                  "prefer the environment variable, which ps cannot show)")
+      ->envname("HERD_PUSH_KEY");
   add_kv_flags(cmd, &o->kv, /*with_memory=*/true);
   return [o] { return run(*o); };
 }

@@ -83,9 +83,26 @@ bool ResponseWriter::start_stream(int status, Headers headers) {
   return write_raw(response_head(request_.minor_version, status, head_headers(std::move(headers))));
 }
 
+bool ResponseWriter::start_sized(int status, Headers headers, uint64_t content_length) {
+  if (started_) return false;
+  started_ = true;
+  status_ = status;
+  sized_ = true;
+  sized_left_ = content_length;
+  headers.emplace_back("Content-Length", std::to_string(content_length));
+  return write_raw(response_head(request_.minor_version, status, head_headers(std::move(headers))));
+}
+
 bool ResponseWriter::write(std::string_view data) {
   if (!started_ || finished_) return false;
   if (data.empty() || request_.method == "HEAD") return true;
+  if (sized_) {
+    if (data.size() > sized_left_) {
+      conn_->broken.store(true);
+      return false;
+    }
+    sized_left_ -= data.size();
+  }
   if (!chunked_) return write_raw(data);
   std::string frame;
   frame.reserve(data.size() + 24);
@@ -99,6 +116,10 @@ bool ResponseWriter::write(std::string_view data) {
 bool ResponseWriter::end_stream() {
   if (!started_ || finished_) return false;
   finished_ = true;
+  if (sized_ && sized_left_ > 0 && request_.method != "HEAD") {
+    conn_->broken.store(true);
+    return false;
+  }
   return chunked_ && request_.method != "HEAD" ? write_raw("0\r\n\r\n") : true;
 }
 

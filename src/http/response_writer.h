@@ -37,6 +37,10 @@ class ResponseWriter {
 
   // A streamed response: the head now, then write() pieces, then end_stream().
   bool start_stream(int status, Headers headers);
+  // The same with a known length (Content-Length, no chunking), e.g. a file: write()
+  // refuses more than `content_length` bytes, and an end_stream() short of it closes
+  // the connection, since the client would otherwise read the next response as body.
+  bool start_sized(int status, Headers headers, uint64_t content_length);
   bool write(std::string_view data);
   bool end_stream();
 
@@ -67,6 +71,8 @@ class ResponseWriter {
   bool started_ = false;
   bool finished_ = false;
   bool chunked_ = false;
+  bool sized_ = false;
+  uint64_t sized_left_ = 0;  // bytes still owed after start_sized
   int status_ = 0;
   uint64_t bytes_ = 0;
   AccessNote note_;

@@ -12,6 +12,12 @@ std::string route_label(std::string_view path) {
     if (path == known) return known;
   }
   if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
+  if (path == "/v2" || path == "/v2/") return "/v2/";
+  if (path.rfind("/v2/", 0) == 0) {  // the registry (registry_routes.h)
+    if (path.find("/manifests/") != std::string_view::npos) return "/v2/{name}/manifests/{tag}";
+    if (path.find("/blobs/uploads") != std::string_view::npos) return "/v2/{name}/blobs/uploads";
+    if (path.find("/blobs/") != std::string_view::npos) return "/v2/{name}/blobs/{digest}";
+  }
   return "other";
 }
 

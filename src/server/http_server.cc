@@ -194,6 +194,7 @@ void HttpServer::install_routes() {
     r.set_header("Access-Control-Max-Age", "600");
     w.send(std::move(r));
   });
+  if (s.params.registry) install_registry_routes(h, s, *s.params.registry);
   h.fallback([&s](const Request& req, ResponseWriter& w) {
     send_error(s, req, w, route_not_found_error(req.method, req.path));
   });

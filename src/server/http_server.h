@@ -4,6 +4,7 @@
 //   GET  /health    200 when ready; 503 with Retry-After while loading or draining
 //   GET  /metrics   Prometheus text
 //   POST /tokenize, POST /detokenize
+//   /v2/...         the store as a model registry (server/registry_routes.h)
 // It listens before any model is loaded (so /health can say "loading"); set_pool() hands
 // it the models (runtime/model_pool.h: a request names its model, which loads on demand),
 // or set_ready() one engine that runs already. drain() is the SIGTERM path: /health goes 503, new
@@ -16,6 +17,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,7 @@
 #include "runtime/generation_service.h"
 #include "runtime/model_pool.h"
 #include "server/openai_request.h"
+#include "server/registry_routes.h"
 #include "server/served_model.h"
 
 namespace herd::http {
@@ -51,6 +54,8 @@ struct HttpServerParams {
   std::function<void(std::string_view)> log;
   bool access_log = true;
   bool chat_parse_special = false;  // see ServedModel::chat_parse_special (set_pool's models)
+  // The store served as a model registry under /v2/ (none: no registry routes).
+  std::optional<RegistryParams> registry;
 };
 
 struct ServerState;

@@ -22,10 +22,10 @@
 namespace herd {
 namespace {
 
+using testing::ServeProcess;
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-using testing::ServeProcess;
 
 std::string stories() { return (testing::shared_dir() / "models" / "stories260K.gguf").string(); }
 

@@ -1,5 +1,6 @@
-// `herd serve` as a child process (HERD_BIN), its stderr on a pipe: the CLI tests start
-// it, read what it says, signal it and collect its exit code. Waits are hang guards.
+// `herd serve` as a child process for the CLI tests, its stderr on a pipe, with extra
+// environment variables (HERD_HOME, keys) if asked. Waits are hang guards, never
+// measurements.
 #pragma once
 
 #include <poll.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 #include <string>
 #include <thread>
@@ -16,6 +18,8 @@
 #include "raw_http.h"
 
 namespace herd::testing {
+
+using Env = std::vector<std::pair<std::string, std::string>>;  // extra environment
 
 // One request on its own connection to a served process: (status, body); (0, "") when
 // no whole response came within the guard. An empty `body` sends a GET.
@@ -35,11 +39,12 @@ inline std::pair<int, std::string> http_call(int port, const std::string& path, 
 // A running `herd serve` with its stderr on a pipe.
 class ServeProcess {
  public:
-  explicit ServeProcess(std::vector<std::string> args) {
+  explicit ServeProcess(std::vector<std::string> args, const Env& env = {}) {
     int fds[2];
     if (pipe(fds) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
+      for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
       dup2(fds[1], 2);
       close(fds[0]);
       close(fds[1]);

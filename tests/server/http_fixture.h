@@ -72,6 +72,14 @@ class HttpServerTest : public ::testing::Test {
     std::lock_guard<std::mutex> lock(log_mu_);
     return log_;
   }
+  // The log once it holds `needle`: the access-log line is written after the response is
+  // sent, so a client can see the answer first. The wait is a hang guard.
+  std::string logged_after(const std::string& needle) {
+    for (int i = 0; i < 2000 && logged().find(needle) == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return logged();
+  }
 
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<FakeService> service_;

@@ -165,7 +165,7 @@ TEST_F(HttpServerTest, RequestIdIsReturnedAndTheAccessLogHasNoPrompt) {
   EXPECT_EQ(r->get_header_value("x-request-id"), "abc-1");
   httplib::Result generated = client().Get("/health");
   EXPECT_EQ(generated->get_header_value("x-request-id").size(), 16u);
-  const std::string log = logged();
+  const std::string log = logged_after("id=abc-1 POST");
   const size_t line = log.find("id=abc-1 POST /v1/chat/completions model=test-model status=200");
   ASSERT_NE(line, std::string::npos) << log;
   EXPECT_NE(log.find("prompt_tokens=", line), std::string::npos);

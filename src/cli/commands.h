@@ -29,6 +29,7 @@ CommandRunner add_cp_command(CLI::App& app);
 CommandRunner add_create_command(CLI::App& app);
 CommandRunner add_import_command(CLI::App& app);
 CommandRunner add_push_command(CLI::App& app);
+CommandRunner add_pull_command(CLI::App& app);
 
 }  // namespace herd::cli
 

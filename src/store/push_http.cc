@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "store/http_fetch.h"
 
 namespace herd::store {
 namespace {
@@ -49,8 +49,7 @@ struct PushHttp::Impl {
 };
 
 PushHttp::PushHttp(std::string bearer) : impl_(std::make_unique<Impl>()) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  curl_init_once();
   impl_->curl = curl_easy_init();
   impl_->bearer = std::move(bearer);
 }

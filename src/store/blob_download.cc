@@ -1,0 +1,160 @@
+#include "store/blob_download.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "store/range_fetch.h"
+
+namespace herd::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where a download keeps its bytes and its lock: named by the digest when it is known, else by
+// the URL's hash (a direct download names its blob only once it has all of it).
+struct Paths {
+  std::string partial;
+  std::string lock;
+};
+
+Paths paths_for(const StoreLayout& layout, const BlobSource& source) {
+  if (source.digest) return {layout.partial_path(*source.digest), layout.blob_lock_path(*source.digest)};
+  const std::string key = layout.tmp_dir() + "/url-" + sha256_of(source.url).hex();
+  return {key + ".partial", key + ".lock"};
+}
+
+std::string part_path(const std::string& partial, int i) { return partial + "." + std::to_string(i); }
+
+void remove_quietly(const std::string& path) {
+  std::error_code ec;
+  fs::remove(path, ec);
+}
+
+// An X-Linked-Etag (quoted, 64 hex digits) as a digest; anything else is no digest.
+std::optional<Digest> etag_digest(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  Result<Digest> d = Digest::from_hex(etag);
+  if (!d.ok()) return std::nullopt;
+  return *d;
+}
+
+// The whole blob in one stream, resuming from the partial file's size.
+Result<Digest> fetch_single(const BlobSource& source, const DownloadOptions& options, const std::string& partial,
+                            std::string* linked_etag) {
+  HERD_ASSIGN_OR_RETURN(PartFile file, PartFile::open(partial, /*hash=*/true));
+  RangeJob job;
+  job.source = &source;
+  job.options = &options;
+  job.length = source.size;
+  RangeOutcome outcome;
+  HERD_RETURN_IF_ERROR(fetch_range(job, file, &outcome));
+  *linked_etag = outcome.linked_etag;
+  return file.finish_hash();
+}
+
+// Parts in parallel, each resumable on its own, then joined into the partial file (hashed as it
+// is written). kUnsupported when the server ignores ranges.
+Result<Digest> fetch_parallel(const BlobSource& source, const DownloadOptions& options, const std::string& partial,
+                              std::string* linked_etag) {
+  const uint64_t size = *source.size;
+  const int n = std::max(2, options.parallel_parts);
+  const uint64_t chunk = (size + n - 1) / n;
+  std::vector<PartFile> files(n);
+  std::vector<Status> results(n);
+  std::vector<RangeOutcome> outcomes(n);
+  std::atomic<bool> cancel{false};
+  for (int i = 0; i < n; ++i) {
+    HERD_ASSIGN_OR_RETURN(files[i], PartFile::open(part_path(partial, i), /*hash=*/false));
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      RangeJob job;
+      job.source = &source;
+      job.options = &options;
+      job.first = std::min(size, chunk * i);
+      job.length = std::min(size, chunk * (i + 1)) - job.first;
+      job.whole_blob = false;
+      job.cancel = &cancel;
+      results[i] = fetch_range(job, files[i], &outcomes[i]);
+      if (!results[i].ok()) cancel = true;  // one part failed: the others stop early
+    });
+  }
+  for (auto& t : threads) t.join();
+  // The first failure is the cause; the others were cancelled because of it.
+  for (const Status& s : results) {
+    if (!s.ok() && s.message() != "download cancelled") return s;
+  }
+  for (const Status& s : results) HERD_RETURN_IF_ERROR(s);
+  for (const RangeOutcome& o : outcomes) {
+    if (!o.linked_etag.empty()) *linked_etag = o.linked_etag;
+  }
+  HERD_ASSIGN_OR_RETURN(PartFile joined, PartFile::open(partial, /*hash=*/true));
+  HERD_RETURN_IF_ERROR(joined.truncate());
+  std::vector<char> buf(1 << 20);
+  for (int i = 0; i < n; ++i) {
+    FILE* in = std::fopen(part_path(partial, i).c_str(), "rb");
+    if (in == nullptr) return io_error("reading " + part_path(partial, i));
+    size_t got = 0;
+    Status s;
+    while (s.ok() && (got = std::fread(buf.data(), 1, buf.size(), in)) > 0) s = joined.append({buf.data(), got});
+    std::fclose(in);
+    HERD_RETURN_IF_ERROR(s);
+  }
+  if (joined.size() != size) return io_error("the joined parts have " + std::to_string(joined.size()) + " bytes");
+  return joined.finish_hash();
+}
+
+void remove_parts(const std::string& partial, const DownloadOptions& options) {
+  for (int i = 0; i < std::max(2, options.parallel_parts); ++i) remove_quietly(part_path(partial, i));
+}
+
+}  // namespace
+
+Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source, const DownloadOptions& options) {
+  HERD_RETURN_IF_ERROR(layout.ensure_directories());
+  const Paths paths = paths_for(layout, source);
+  // One download per blob: whoever comes second waits here, then finds the blob present.
+  HERD_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(paths.lock, FileLock::Mode::kExclusive, /*wait=*/true));
+  if (source.digest && fs::exists(layout.blob_path(*source.digest))) {
+    remove_quietly(paths.partial);
+    remove_parts(paths.partial, options);
+    return *source.digest;
+  }
+  const bool parallel = source.size && *source.size >= options.parallel_min_size && options.parallel_parts > 1;
+  std::string linked_etag;
+  Result<Digest> got = unsupported("not attempted");
+  if (parallel) {
+    got = fetch_parallel(source, options, paths.partial, &linked_etag);
+    if (!got.ok() && got.status().code() == StatusCode::kUnsupported) remove_parts(paths.partial, options);
+  }
+  if (!parallel || (!got.ok() && got.status().code() == StatusCode::kUnsupported)) {
+    got = fetch_single(source, options, paths.partial, &linked_etag);
+  }
+  if (!got.ok()) {
+    // Wrong bytes are worth nothing to a resume; a network failure keeps them.
+    if (got.status().code() == StatusCode::kCorruptFile) {
+      remove_quietly(paths.partial);
+      remove_parts(paths.partial, options);
+    }
+    return got.status().with_context("downloading " + source.url);
+  }
+  std::optional<Digest> expected = source.digest;
+  if (!expected) expected = etag_digest(linked_etag);
+  if (expected && *expected != *got) {
+    remove_quietly(paths.partial);
+    remove_parts(paths.partial, options);
+    return corrupt_file("downloading " + source.url + ": sha256 mismatch: expected " + expected->to_string() +
+                        ", got " + got->to_string());
+  }
+  HERD_RETURN_IF_ERROR(commit_blob_file(layout, paths.partial, *got).with_context("storing " + source.url));
+  remove_parts(paths.partial, options);
+  return *got;
+}
+
+}  // namespace herd::store

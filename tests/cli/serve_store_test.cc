@@ -48,13 +48,19 @@ class HerdHome {
   std::string old_;
 };
 
-TEST(ServeStoreTest, ABaseModelAndItsPresetServedByName) {
+// The shared stories260K as "stories" in the store `env` names.
+void create_stories(const testing::TempDir& work, const testing::TempDir& scratch, const std::vector<std::string>& env) {
   const std::string stories = (testing::shared_dir() / "models" / "stories260K.gguf").string();
-  ASSERT_TRUE(std::filesystem::exists(stories));
+  ASSERT_TRUE(std::filesystem::exists(stories)) << "the shared test data (../shared) is missing";
+  std::ofstream(work / "Herdfile") << "FROM " + stories + "\n";
+  const testing::Outcome made = testing::run_process(HERD_BIN, {"create", "stories", "-f", work / "Herdfile"}, scratch.path(), env);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+}
+
+TEST(ServeStoreTest, ABaseModelAndItsPresetServedByName) {
   testing::TempDir home, work, scratch;
   const std::vector<std::string> env = {"HERD_HOME=" + home.path()};
-  std::ofstream(work / "Herdfile") << "FROM " + stories + "\n";
-  ASSERT_EQ(testing::run_process(HERD_BIN, {"create", "stories", "-f", work / "Herdfile"}, scratch.path(), env).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(create_stories(work, scratch, env));
   std::ofstream(work / "Teller") << "FROM stories\nSYSTEM Tell a story about a cat.\nPARAMETER temperature 0\n"
                                     "PARAMETER num_predict 6\n";
   const testing::Outcome made = testing::run_process(HERD_BIN, {"create", "me/teller:v1", "-f", work / "Teller"},
@@ -88,12 +94,9 @@ TEST(ServeStoreTest, ABaseModelAndItsPresetServedByName) {
 // No -m: every model in the store is served, and one created while the server runs
 // answers too; one removed goes away.
 TEST(ServeStoreTest, WithoutAModelItServesTheStoreAsItChanges) {
-  const std::string stories = (testing::shared_dir() / "models" / "stories260K.gguf").string();
-  ASSERT_TRUE(std::filesystem::exists(stories));
   testing::TempDir home, work, scratch;
   const std::vector<std::string> env = {"HERD_HOME=" + home.path()};
-  std::ofstream(work / "Herdfile") << "FROM " + stories + "\n";
-  ASSERT_EQ(testing::run_process(HERD_BIN, {"create", "stories", "-f", work / "Herdfile"}, scratch.path(), env).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(create_stories(work, scratch, env));
 
   testing::ServeProcess server({"--port", "0", "-t", "1", "--no-access-log"}, {{"HERD_HOME", home.path()}});
   ASSERT_TRUE(server.wait_for("ready")) << server.err();

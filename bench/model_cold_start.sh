@@ -24,7 +24,6 @@ tmp=$(mktemp -d)
 . "$root/bench/server_turns.sh"
 trap 'stop_server; rm -rf "$tmp"' EXIT
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 name_of() { basename "$1" .gguf; }  # the id herd serve gives a model file
 
 ttft_ms() {  # MODEL-ID -> ms (empty when the request failed)
@@ -60,8 +59,7 @@ for m in "${models[@]}"; do
   id=$(name_of "$m")
   cells=()
   for state in cold warm; do
-    vals=$(for i in $(seq 1 "$rounds"); do cat "$tmp/$id.$state.$i"; done)
-    cells+=("$(printf '%.0f (%s)' "$(echo "$vals" | median)" "$(echo "$vals" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')")")
+    cells+=("$(for i in $(seq 1 "$rounds"); do cat "$tmp/$id.$state.$i"; done | median_rounds)")
   done
   printf '| %s | %.1f | %s | %s |\n' "$id" "$(stat -c %s "$m" | awk '{print $1 / 1e6}')" "${cells[0]}" "${cells[1]}"
 done

@@ -24,13 +24,13 @@ tmp=$(mktemp -d)
 . "$root/bench/server_turns.sh"
 trap 'stop_server; rm -rf "$tmp"' EXIT
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 now() { date +%s.%N; }
 
 if [ ! -f "$model" ]; then
   echo "making $model (herd synth)" >&2
   "$herd" synth --shape tinyllama-1.1b --type Q8_0 -o "$model" >&2
 fi
+model=$(realpath "$model")  # the Herdfile's FROM is read relative to the Herdfile
 bytes=$(stat -c %s "$model")
 echo "model: $model, $bytes bytes; load before: $(uptime | sed 's/.*load/load/')"
 
@@ -78,10 +78,7 @@ for i in $(seq 1 "$rounds"); do
 done
 
 row() {  # NAME FILE-PREFIX: median (each round)
-  local vals
-  vals=$(for i in $(seq 1 "$rounds"); do cat "$tmp/$2.$i"; done)
-  printf '| %s | %.0f (%s) |\n' "$1" "$(echo "$vals" | median)" \
-    "$(echo "$vals" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')"
+  echo "| $1 | $(for i in $(seq 1 "$rounds"); do cat "$tmp/$2.$i"; done | median_rounds) |"
 }
 echo "| measure | MB/s, median (rounds) |"
 echo "|---|---:|"

@@ -215,7 +215,16 @@ Result<uint64_t> ModelStore::remove(const ModelRef& ref) const {
     if (::stat(blob.c_str(), &st) == 0 && ::unlink(blob.c_str()) == 0) freed += static_cast<uint64_t>(st.st_size);
   }
   HERD_RETURN_IF_ERROR(fsync_directory(layout_.blobs_dir()));
-  return freed;
+  HERD_ASSIGN_OR_RETURN(const TmpSweepReport tmp, sweep_tmp(layout_, TmpSweepOptions{}));
+  return freed + tmp.bytes;
+}
+
+Result<TmpSweepReport> ModelStore::prune_tmp(const TmpSweepOptions& options) const {
+  HERD_RETURN_IF_ERROR(layout_.ensure_directories());
+  HERD_ASSIGN_OR_RETURN(FileLock gc, FileLock::acquire(layout_.gc_lock_path(), FileLock::Mode::kExclusive, true));
+  TmpSweepOptions all = options;
+  all.locks_and_tmp_files = true;
+  return sweep_tmp(layout_, all);
 }
 
 Result<ResolvedModel> resolve_model_argument(const std::string& arg) {

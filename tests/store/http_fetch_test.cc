@@ -100,13 +100,8 @@ TEST_F(HttpFetchTest, SendsAMethodWithABodyFromAFileSlice) {
   EXPECT_EQ(got.method, "PATCH");
   EXPECT_EQ(got.header("content-length"), "5");
   EXPECT_EQ(got.header("expect"), "") << "a 100-continue round trip per piece";
-
-  req.body_length = 50;  // past the file's end: a clean error, not a hang or a short body
-  const int again = ::open("/dev/null", O_RDONLY);
-  req.body_fd = again;
-  Result<HttpResponse> short_body = http_fetch(req);
-  ::close(again);
-  EXPECT_FALSE(short_body.ok());
+  // The bytes themselves: the push tests (tests/cli/registry_push_test.cc) send blobs this way
+  // to herd's registry, which stores them only when their sha256 matches.
 }
 
 TEST_F(HttpFetchTest, RefusesARedirectLoop) {

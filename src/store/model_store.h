@@ -72,6 +72,11 @@ class ModelStore {
   StoreLayout layout_;
 };
 
+// The text layers of a manifest, bounded and checked (exposed for the fuzzers): messages is a
+// JSON array of {role, content} strings, params a JSON object.
+Result<std::vector<ChatMessage>> parse_messages_layer(std::string_view text);
+Result<nlohmann::json> parse_params_layer(std::string_view text);
+
 // "-m X" in the CLI: a path to an existing file (or one that contains '/' or ends in ".gguf")
 // is a file; anything else is a store name, resolved in $HERD_HOME. kNotFound suggests
 // `herd pull`.

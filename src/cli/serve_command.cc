@@ -1,4 +1,5 @@
-// herd serve: the OpenAI-compatible HTTP server over one or more models (-m repeated).
+// herd serve: the OpenAI-compatible HTTP server over one or more models (-m repeated; no
+// -m: every model in the store, re-read as it changes).
 // It listens first (so /health answers "loading" while the first model loads), then
 // hands requests to the model pool: a model not in memory loads when a request names it,
 // within --models-memory (least recently used idle models are evicted to make room), and
@@ -136,8 +137,35 @@ struct ServingThread {
   std::thread thread_;
 };
 
+// Marks the --pin models; an error names a pin that matches none.
+Status apply_pins(const std::vector<std::string>& pins, std::vector<ModelSpec>* specs) {
+  for (const std::string& pin : pins) {
+    auto it = std::find_if(specs->begin(), specs->end(), [&](const ModelSpec& s) { return s.answers_to(pin); });
+    if (it == specs->end()) return invalid_argument("--pin " + pin + ": no model being served has that name");
+    it->pinned = true;
+  }
+  return Status();
+}
+
+// Every model in the store that resolves (a manifest whose blobs are missing is left out).
+Result<std::vector<ModelSpec>> store_specs(const std::vector<std::string>& pins) {
+  const store::ModelStore s(store::StoreLayout::from_environment());
+  HERD_ASSIGN_OR_RETURN(std::vector<store::StoreEntry> entries, s.list());
+  std::vector<ModelSpec> specs;
+  for (const store::StoreEntry& e : entries) {
+    Result<store::ResolvedModel> r = s.resolve(e.ref);
+    if (r.ok()) specs.push_back(spec_from_resolved(*r));
+  }
+  HERD_RETURN_IF_ERROR(apply_pins(pins, &specs));
+  return specs;
+}
+
 // The specs -m and --alias and --pin describe; an error names the flag at fault.
 Result<std::vector<ModelSpec>> model_specs(const ServeOptions& o) {
+  if (o.models.empty()) {
+    if (!o.alias.empty()) return invalid_argument("--alias names one -m model");
+    return store_specs(o.pins);
+  }
   if (!o.alias.empty() && o.models.size() > 1) {
     return invalid_argument("--alias names one model; with several -m each is named by its file name");
   }
@@ -162,11 +190,7 @@ Result<std::vector<ModelSpec>> model_specs(const ServeOptions& o) {
     }
     specs.push_back(std::move(spec));
   }
-  for (const std::string& pin : o.pins) {
-    auto it = std::find_if(specs.begin(), specs.end(), [&](const ModelSpec& s) { return s.answers_to(pin); });
-    if (it == specs.end()) return invalid_argument("--pin " + pin + ": no -m model has that name");
-    it->pinned = true;
-  }
+  HERD_RETURN_IF_ERROR(apply_pins(o.pins, &specs));
   return specs;
 }
 
@@ -176,7 +200,7 @@ Result<std::vector<ModelSpec>> model_specs(const ServeOptions& o) {
 Status load_at_start(const ServeOptions& o, const std::vector<ModelSpec>& specs, ModelPool& pool) {
   try {
     for (const ModelSpec& spec : specs) {
-      if (!spec.pinned && specs.size() > 1) continue;
+      if (!spec.pinned && (specs.size() > 1 || o.models.empty())) continue;
       Result<ModelLease> lease = pool.acquire(spec.id);
       if (!lease.ok()) return lease.status();
       std::fprintf(stderr, "herd serve: loaded model \"%s\" (context %d, %d in parallel)\n", spec.id.c_str(),
@@ -211,8 +235,9 @@ int run(ServeOptions& o) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
-  // A file that is not a GGUF at all fails here, before the server listens.
-  for (const ModelSpec& spec : *specs) {
+  // A file that is not a GGUF at all fails here, before the server listens (a -m model;
+  // a store model that does not load fails its own requests).
+  for (const ModelSpec& spec : o.models.empty() ? std::vector<ModelSpec>() : *specs) {
     try {
       Result<std::unique_ptr<GgufFile>> file = GgufFile::open(spec.gguf_path);
       if (!file.ok()) return fail(file.status());
@@ -234,7 +259,9 @@ int run(ServeOptions& o) {
   params.chat_parse_special = o.chat_parse_special;
   // Every admitted request holds one, running or queued, for each model.
   params.n_http_threads = static_cast<int>(
-      std::min<int64_t>(static_cast<int64_t>(o.n_parallel + o.max_queue) * static_cast<int64_t>(specs->size()) + 8, 4096));
+      std::min<int64_t>(static_cast<int64_t>(o.n_parallel + o.max_queue) *
+                                     static_cast<int64_t>(std::max<size_t>(specs->size(), o.models.empty() ? 4 : 1)) + 8,
+                                 4096));
   server::HttpServer http(params);
   Result<int> port = http.bind();
   if (!port.ok()) return fail(port.status());
@@ -251,11 +278,16 @@ int run(ServeOptions& o) {
   ModelPoolParams pool_params;
   if (*models_memory > 0) {
     pool_params.memory_budget = *models_memory;
-  } else if (specs->size() > 1 && available != UINT64_MAX) {
+  } else if ((specs->size() > 1 || o.models.empty()) && available != UINT64_MAX) {
     pool_params.memory_budget = static_cast<uint64_t>(static_cast<double>(available) * 0.75);
   }
   pool_params.keep_alive = *keep_alive;
   pool_params.max_queue = o.max_queue;
+  if (o.models.empty()) {
+    // Serving the store: a model pulled, created or removed while the server runs is seen.
+    pool_params.refresh = [pins = o.pins] { return store_specs(pins); };
+    if (specs->empty()) std::fprintf(stderr, "herd serve: the store is empty; `herd pull NAME` adds a model\n");
+  }
   GgufLoaderParams loader;
   loader.engine.n_parallel = o.n_parallel;
   loader.engine.n_ctx = o.n_ctx;
@@ -298,10 +330,10 @@ int run(ServeOptions& o) {
 
 CommandRunner add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
-  CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  CLI::App* cmd = app.add_subcommand("serve", "Serve models over an OpenAI-compatible HTTP API");
   require_model(cmd->add_option("-m,--model", o->models,
-                                "GGUF model file or store name; repeat to serve several (each loads when first asked for)")
-                    ->required());
+                                "GGUF model file or store name; repeat to serve several (each loads when first "
+                                "asked for). Without -m: every model in the store ($HERD_HOME), as it changes"));
   cmd->add_option("--alias", o->alias, "Model id clients use, with one -m (default: the file name without .gguf)");
   cmd->add_option("--models-memory", o->models_memory,
                   "Memory for loaded models, their files and KV caches (K, M, G suffixes); 0: 3/4 of the "

@@ -28,7 +28,7 @@ TokenPiece piece_fn(const ServedModel& model) {
 // One request's bookkeeping: metrics and the access log's note.
 struct Tracker {
   Tracker(ServerState& s, http::ResponseWriter& w, const std::string& model, int32_t n)
-      : state(s), writer(w), model(model), timer(&s.metrics, n) {}
+      : state(s), writer(w), model(model), timer(&s.metrics, model, n) {}
 
   void on_event(const RequestEvent& event) {
     if (const auto* delta = std::get_if<ChoiceDelta>(&event)) {

@@ -35,7 +35,8 @@ std::string label_value(std::string_view v) {
   return out;
 }
 
-std::string model_label(std::string_view model) { return "{model=\"" + label_value(model) + "\"}"; }
+std::string model_pair(std::string_view model) { return "model=\"" + label_value(model) + "\""; }
+std::string model_label(std::string_view model) { return "{" + model_pair(model) + "}"; }
 
 // One metric with a sample per model that has a value: `value` gives it, or nullopt.
 // Integers stay exact (%.9g would round bytes past 1 GB).
@@ -131,20 +132,48 @@ int64_t Histogram::count() const {
   return count_;
 }
 
-void Histogram::render(std::string_view name, std::string_view help, std::string* out) const {
+void Histogram::render_samples(std::string_view name, std::string_view labels, std::string* out) const {
   std::lock_guard<std::mutex> lock(mu_);
-  header(name, help, "histogram", out);
+  const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
+  const std::string own = labels.empty() ? std::string() : "{" + std::string(labels) + "}";
   int64_t cumulative = 0;
   for (size_t i = 0; i <= bounds_.size(); ++i) {
     cumulative += counts_[i];
     const std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
-    out->append(name).append("_bucket{le=\"").append(le).append("\"} ").append(std::to_string(cumulative)).append("\n");
+    out->append(name).append("_bucket{").append(prefix).append("le=\"").append(le).append("\"} ");
+    out->append(std::to_string(cumulative)).append("\n");
   }
-  out->append(name).append("_sum ").append(number(sum_)).append("\n");
-  out->append(name).append("_count ").append(std::to_string(count_)).append("\n");
+  out->append(name).append("_sum").append(own).append(" ").append(number(sum_)).append("\n");
+  out->append(name).append("_count").append(own).append(" ").append(std::to_string(count_)).append("\n");
 }
 
-ServerMetrics::ServerMetrics() : ttft_(latency_buckets()), inter_token_(latency_buckets()), duration_(latency_buckets()) {}
+ServerMetrics::ServerMetrics() = default;
+
+ServerMetrics::Latency::Latency()
+    : ttft(latency_buckets()), inter_token(latency_buckets()), duration(latency_buckets()) {}
+
+ServerMetrics::Latency& ServerMetrics::latency(const std::string& model) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_ptr<Latency>& l = latency_[model];
+  if (!l) l = std::make_unique<Latency>();
+  return *l;  // never freed before the metrics: safe to use unlocked (Histogram locks itself)
+}
+
+const ServerMetrics::Latency* ServerMetrics::find_latency(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = latency_.find(model);
+  return it == latency_.end() ? nullptr : it->second.get();
+}
+
+int64_t ServerMetrics::ttft_count(const std::string& model) const {
+  const Latency* l = find_latency(model);
+  return l == nullptr ? 0 : l->ttft.count();
+}
+
+int64_t ServerMetrics::inter_token_count(const std::string& model) const {
+  const Latency* l = find_latency(model);
+  return l == nullptr ? 0 : l->inter_token.count();
+}
 
 void ServerMetrics::count_request(std::string_view endpoint, int http_status) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -176,15 +205,30 @@ std::string ServerMetrics::render(const std::vector<PooledModelStats>& models) c
   }
   single_sample("herd_requests_in_flight", "gauge", "Completion requests being answered now.",
          static_cast<double>(in_flight_.load(std::memory_order_relaxed)), &out);
-  ttft_.render("herd_time_to_first_token_seconds", "From submission to the first generated token.", &out);
-  inter_token_.render("herd_inter_token_latency_seconds", "Between consecutive tokens of one choice.", &out);
-  duration_.render("herd_request_duration_seconds", "From submission to the end of a completion request.", &out);
+  std::vector<std::pair<std::string, const Latency*>> latencies;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [model, l] : latency_) latencies.emplace_back(model, l.get());
+  }
+  const struct {
+    const char* name;
+    const char* help;
+    const Histogram Latency::*histogram;
+  } kHistograms[] = {
+      {"herd_time_to_first_token_seconds", "From submission to the first generated token.", &Latency::ttft},
+      {"herd_inter_token_latency_seconds", "Between consecutive tokens of one choice.", &Latency::inter_token},
+      {"herd_request_duration_seconds", "From submission to the end of a completion request.", &Latency::duration},
+  };
+  for (const auto& h : kHistograms) {
+    header(h.name, h.help, "histogram", &out);
+    for (const auto& [model, l] : latencies) (l->*h.histogram).render_samples(h.name, model_pair(model), &out);
+  }
   render_model_series(models, &out);
   return out;
 }
 
-RequestTimer::RequestTimer(ServerMetrics* metrics, int32_t n_choices, Clock::time_point start)
-    : metrics_(metrics), start_(start), last_(static_cast<size_t>(n_choices < 1 ? 1 : n_choices)) {}
+RequestTimer::RequestTimer(ServerMetrics* metrics, std::string model, int32_t n_choices, Clock::time_point start)
+    : metrics_(metrics), model_(std::move(model)), start_(start), last_(static_cast<size_t>(n_choices < 1 ? 1 : n_choices)) {}
 
 void RequestTimer::on_delta(int32_t index, size_t n_tokens, Clock::time_point now) {
   if (n_tokens == 0 || index < 0 || static_cast<size_t>(index) >= last_.size()) return;
@@ -192,7 +236,7 @@ void RequestTimer::on_delta(int32_t index, size_t n_tokens, Clock::time_point no
   if (!first_seen_) {
     first_seen_ = true;
     ttft_s_ = std::chrono::duration<double>(now - start_).count();
-    metrics_->observe_ttft(ttft_s_);
+    metrics_->observe_ttft(model_, ttft_s_);
   }
   if (!last) {
     // A choice's first token has no gap before it, and tokens that arrive with it have
@@ -201,12 +245,12 @@ void RequestTimer::on_delta(int32_t index, size_t n_tokens, Clock::time_point no
     return;
   }
   const double each = std::chrono::duration<double>(now - *last).count() / static_cast<double>(n_tokens);
-  for (size_t i = 0; i < n_tokens; ++i) metrics_->observe_inter_token(each);
+  for (size_t i = 0; i < n_tokens; ++i) metrics_->observe_inter_token(model_, each);
   last = now;
 }
 
 void RequestTimer::on_end(Clock::time_point now) {
-  metrics_->observe_request_duration(std::chrono::duration<double>(now - start_).count());
+  metrics_->observe_request_duration(model_, std::chrono::duration<double>(now - start_).count());
 }
 
 }  // namespace herd::server

@@ -1,13 +1,14 @@
-// What /metrics reports, in Prometheus' text format (version 0.0.4): request counters,
-// latency histograms measured here from event arrival times, and per model (labelled
-// model="ID"): token counters, loads and evictions, and the engine's gauges (KV blocks,
-// queue depth) read from its EngineStats at scrape time while it is loaded.
+// What /metrics reports, in Prometheus' text format (version 0.0.4): request counters, and
+// per model (labelled model="ID"): latency histograms measured here from event arrival
+// times, token counters, loads and evictions, and the engine's gauges (KV blocks, queue
+// depth) read from its EngineStats at scrape time while it is loaded.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,8 +26,9 @@ class Histogram {
  public:
   explicit Histogram(std::vector<double> upper_bounds);
   void observe(double value);
-  // "# HELP", "# TYPE", the _bucket{le=...} lines (cumulative, ending at +Inf), _sum, _count.
-  void render(std::string_view name, std::string_view help, std::string* out) const;
+  // The _bucket{<labels>,le=...} lines (cumulative, ending at +Inf), _sum, _count; `labels`
+  // is "" or e.g. model="x". The "# HELP" and "# TYPE" lines are the caller's.
+  void render_samples(std::string_view name, std::string_view labels, std::string* out) const;
   int64_t count() const;
 
  private:
@@ -44,25 +46,32 @@ class ServerMetrics {
   // One HTTP request answered on `endpoint` with `http_status`.
   void count_request(std::string_view endpoint, int http_status);
   void count_tokens(const std::string& model, int64_t prompt, int64_t completion);
-  void observe_ttft(double seconds) { ttft_.observe(seconds); }
-  void observe_inter_token(double seconds) { inter_token_.observe(seconds); }
-  void observe_request_duration(double seconds) { duration_.observe(seconds); }
+  void observe_ttft(const std::string& model, double seconds) { latency(model).ttft.observe(seconds); }
+  void observe_inter_token(const std::string& model, double seconds) { latency(model).inter_token.observe(seconds); }
+  void observe_request_duration(const std::string& model, double seconds) { latency(model).duration.observe(seconds); }
   void add_in_flight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
 
   // The whole exposition: engine gauges for the models that are loaded.
   std::string render(const std::vector<PooledModelStats>& models) const;
 
-  const Histogram& ttft() const { return ttft_; }
-  const Histogram& inter_token() const { return inter_token_; }
+  // Samples in a model's histograms (0 for a model never seen).
+  int64_t ttft_count(const std::string& model) const;
+  int64_t inter_token_count(const std::string& model) const;
+
+  struct Latency {
+    Latency();
+    Histogram ttft, inter_token, duration;
+  };
 
  private:
+  Latency& latency(const std::string& model);  // created on first use
+  const Latency* find_latency(const std::string& model) const;
+
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, int64_t> requests_;  // (endpoint, status) -> count
   std::map<std::string, std::pair<int64_t, int64_t>> tokens_;  // model -> (prompt, completion)
+  std::map<std::string, std::unique_ptr<Latency>> latency_;    // model -> its histograms
   std::atomic<int64_t> in_flight_{0};
-  Histogram ttft_;
-  Histogram inter_token_;
-  Histogram duration_;
 };
 
 // Times one request from its submission: the first token gives TTFT, each later token
@@ -71,7 +80,7 @@ class ServerMetrics {
 class RequestTimer {
  public:
   using Clock = std::chrono::steady_clock;
-  RequestTimer(ServerMetrics* metrics, int32_t n_choices, Clock::time_point start = Clock::now());
+  RequestTimer(ServerMetrics* metrics, std::string model, int32_t n_choices, Clock::time_point start = Clock::now());
   void on_delta(int32_t index, size_t n_tokens, Clock::time_point now = Clock::now());
   void on_end(Clock::time_point now = Clock::now());
   // Seconds from the start to the first token; < 0 before it.
@@ -79,6 +88,7 @@ class RequestTimer {
 
  private:
   ServerMetrics* metrics_;
+  std::string model_;
   Clock::time_point start_;
   bool first_seen_ = false;
   double ttft_s_ = -1.0;

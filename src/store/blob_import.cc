@@ -110,21 +110,14 @@ Result<ImportedBlob> import_blob_file(const StoreLayout& layout, const std::stri
   if (out.get() < 0) return errno_error("creating " + tmp);
   Result<Digest> d = stream(in.get(), out.get(), blob.size, path, on_bytes);
   Status s = d.status();
-  if (s.ok() && ::fsync(out.get()) != 0) s = errno_error("fsync " + tmp);
   if (::close(out.release()) != 0 && s.ok()) s = errno_error("closing " + tmp);
   if (s.ok() && expected && *d != *expected) s = mismatch(path, *expected, *d);
+  if (s.ok()) s = install_blob_file(layout, tmp, *d);  // hashed as it was written
   if (!s.ok()) {
     ::unlink(tmp.c_str());
     return s;
   }
   blob.digest = *d;
-  ::chmod(tmp.c_str(), 0444);
-  if (::rename(tmp.c_str(), layout.blob_path(*d).c_str()) != 0) {
-    const Status e = errno_error("renaming to " + layout.blob_path(*d));
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  HERD_RETURN_IF_ERROR(fsync_directory(layout.blobs_dir()));
   return blob;
 }
 

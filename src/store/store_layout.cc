@@ -133,13 +133,17 @@ Status commit_blob_file(const StoreLayout& layout, const std::string& tmp_file, 
     ::unlink(tmp_file.c_str());
     return corrupt_file("digest mismatch: expected " + expected.to_string() + ", got " + actual->to_string());
   }
+  return install_blob_file(layout, tmp_file, expected);
+}
+
+Status install_blob_file(const StoreLayout& layout, const std::string& tmp_file, const Digest& digest) {
   const int fd = ::open(tmp_file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_status("opening " + tmp_file);
   const int rc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) return errno_status("fsync " + tmp_file);
   ::chmod(tmp_file.c_str(), 0444);
-  const std::string dest = layout.blob_path(expected);
+  const std::string dest = layout.blob_path(digest);
   if (::rename(tmp_file.c_str(), dest.c_str()) != 0) return errno_status("renaming to " + dest);
   return fsync_directory(layout.blobs_dir());
 }

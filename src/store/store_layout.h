@@ -44,6 +44,9 @@ Result<Digest> put_blob_bytes(const StoreLayout& layout, std::string_view conten
 // Renames a finished temporary file to blobs/<digest> after checking its sha256 matches and
 // fsyncing it; on a mismatch the file is removed and kCorruptFile says both digests.
 Status commit_blob_file(const StoreLayout& layout, const std::string& tmp_file, const Digest& expected);
+// The same without hashing again: for a file whose sha256 was computed as its bytes were
+// written (a download, an upload), already compared with `digest`.
+Status install_blob_file(const StoreLayout& layout, const std::string& tmp_file, const Digest& digest);
 
 Status fsync_directory(const std::string& dir);
 

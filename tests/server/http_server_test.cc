@@ -211,14 +211,15 @@ TEST_F(HttpServerTest, FullQueueIs429WithRetryAfter) {
 TEST_F(HttpServerTest, MetricsAfterARequest) {
   start(std::make_unique<FakeService>());
   ASSERT_EQ(post("/v1/chat/completions", kChat)->status, 200);
+  logged_after("POST /v1/chat/completions");  // the request is counted once its response is sent
   httplib::Result m = client().Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->status, 200);
   EXPECT_EQ(m->get_header_value("Content-Type").rfind("text/plain", 0), 0u);
   const std::string& t = m->body;
   EXPECT_NE(t.find("herd_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 1"), std::string::npos) << t;
-  EXPECT_NE(t.find("herd_time_to_first_token_seconds_count 1"), std::string::npos) << t;
-  EXPECT_NE(t.find("herd_inter_token_latency_seconds_count 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("herd_time_to_first_token_seconds_count{model=\"test-model\"} 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("herd_inter_token_latency_seconds_count{model=\"test-model\"} 1"), std::string::npos) << t;
   EXPECT_NE(t.find("herd_completion_tokens_total{model=\"test-model\"} 2"), std::string::npos) << t;
   EXPECT_NE(t.find("herd_queue_depth{model=\"test-model\"} 3"), std::string::npos) << t;
   EXPECT_NE(t.find("herd_kv_blocks_in_use{model=\"test-model\"} 7"), std::string::npos) << t;

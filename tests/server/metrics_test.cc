@@ -24,15 +24,17 @@ TEST(Histogram, CumulativeBucketsSumAndCount) {
   h.observe(0.5);
   h.observe(7.0);
   std::string out;
-  h.render("x_seconds", "Some time.", &out);
-  EXPECT_TRUE(has_line(out, "# HELP x_seconds Some time.")) << out;
-  EXPECT_TRUE(has_line(out, "# TYPE x_seconds histogram")) << out;
+  h.render_samples("x_seconds", "", &out);
   EXPECT_TRUE(has_line(out, "x_seconds_bucket{le=\"0.1\"} 2")) << out;
   EXPECT_TRUE(has_line(out, "x_seconds_bucket{le=\"1\"} 3")) << out;
   EXPECT_TRUE(has_line(out, "x_seconds_bucket{le=\"+Inf\"} 4")) << out;
   EXPECT_TRUE(has_line(out, "x_seconds_sum 7.65")) << out;
   EXPECT_TRUE(has_line(out, "x_seconds_count 4")) << out;
   EXPECT_EQ(h.count(), 4);
+  std::string labelled;
+  h.render_samples("x_seconds", "model=\"a\"", &labelled);
+  EXPECT_TRUE(has_line(labelled, "x_seconds_bucket{model=\"a\",le=\"+Inf\"} 4")) << labelled;
+  EXPECT_TRUE(has_line(labelled, "x_seconds_count{model=\"a\"} 4")) << labelled;
 }
 
 TEST(ServerMetrics, TextFormat) {
@@ -42,7 +44,7 @@ TEST(ServerMetrics, TextFormat) {
   m.count_request("/v1/completions", 429);
   m.count_tokens("m1", 10, 4);
   m.add_in_flight(2);
-  m.observe_ttft(0.02);
+  m.observe_ttft("m1", 0.02);
   EngineStats s;
   s.n_waiting = 3;
   s.kv_blocks_used = 7;
@@ -61,8 +63,8 @@ TEST(ServerMetrics, TextFormat) {
   EXPECT_TRUE(has_line(out, "herd_prompt_tokens_total{model=\"m1\"} 10")) << out;
   EXPECT_TRUE(has_line(out, "herd_completion_tokens_total{model=\"m1\"} 4")) << out;
   EXPECT_TRUE(has_line(out, "herd_requests_in_flight 2")) << out;
-  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_count 1")) << out;
-  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{le=\"0.025\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_count{model=\"m1\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{model=\"m1\",le=\"0.025\"} 1")) << out;
   EXPECT_TRUE(has_line(out, "# TYPE herd_inter_token_latency_seconds histogram")) << out;
   EXPECT_TRUE(has_line(out, "herd_queue_depth{model=\"m1\"} 3")) << out;
   EXPECT_TRUE(has_line(out, "herd_kv_blocks_in_use{model=\"m1\"} 7")) << out;
@@ -93,18 +95,27 @@ TEST(RequestTimer, FirstTokenAndGaps) {
   ServerMetrics m;
   using namespace std::chrono_literals;
   const auto t0 = RequestTimer::Clock::now();
-  RequestTimer timer(&m, 2, t0);
+  RequestTimer timer(&m, "m1", 2, t0);
   timer.on_delta(0, 0, t0 + 1ms);    // no tokens: nothing
   timer.on_delta(0, 1, t0 + 50ms);   // first token: TTFT 50 ms
   timer.on_delta(1, 1, t0 + 60ms);   // choice 1's first: no gap
   timer.on_delta(0, 2, t0 + 70ms);   // two tokens over 20 ms: two gaps of 10 ms
   timer.on_end(t0 + 100ms);
-  EXPECT_EQ(m.ttft().count(), 1);
-  EXPECT_EQ(m.inter_token().count(), 2);
+  EXPECT_EQ(m.ttft_count("m1"), 1);
+  EXPECT_EQ(m.inter_token_count("m1"), 2);
+  EXPECT_EQ(m.ttft_count("other"), 0);
+  RequestTimer other(&m, "m2", 1, t0);
+  other.on_delta(0, 1, t0 + 2s);
+  other.on_end(t0 + 3s);
   const std::string out = m.render({});
-  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{le=\"0.05\"} 1")) << out;
-  EXPECT_TRUE(has_line(out, "herd_inter_token_latency_seconds_bucket{le=\"0.01\"} 2")) << out;
-  EXPECT_TRUE(has_line(out, "herd_request_duration_seconds_count 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{model=\"m1\",le=\"0.05\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{model=\"m2\",le=\"0.05\"} 0")) << out;
+  EXPECT_TRUE(has_line(out, "herd_time_to_first_token_seconds_bucket{model=\"m2\",le=\"2.5\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_inter_token_latency_seconds_bucket{model=\"m1\",le=\"0.01\"} 2")) << out;
+  EXPECT_TRUE(has_line(out, "herd_request_duration_seconds_count{model=\"m1\"} 1")) << out;
+  EXPECT_TRUE(has_line(out, "herd_request_duration_seconds_count{model=\"m2\"} 1")) << out;
+  // One HELP and one TYPE per histogram, whatever the number of models.
+  EXPECT_EQ(out.find("# TYPE herd_time_to_first_token_seconds histogram"), out.rfind("# TYPE herd_time_to_first_token_seconds histogram"));
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 #   fuzz_bpe_split      corpus/tokenizer/*.txt and the llama-bpe and qwen2 test inputs
 #   fuzz_chat_template  the shared chat templates (reference/chat-templates/templates)
 #   fuzz_http_request   three hand-written requests (pipelined, chunked, HTTP/1.0)
+#   fuzz_manifest       corpus/manifest/* (a manifest, a config, messages and params layers)
+#   fuzz_model_name     corpus/model_name/* (names, a digest, a GGUF file name, a Herdfile)
+#   fuzz_registry_path  corpus/registry_path/* (/v2/ paths with queries, Range headers)
 #   fuzz_model_load     one byte per base model (no edits) and a few edit lists; the
 #                       models themselves are read by the fuzzer from $HERD_SHARED_DIR
 #
@@ -96,6 +99,12 @@ case $(basename "$fuzzer") in
     printf '\x03POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: v\r\n\r\n' \
       > "$corpus/chunked"
     printf '\x40GET / HTTP/1.0\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n' > "$corpus/http10"
+    ;;
+  fuzz_manifest*|fuzz_model_name*|fuzz_registry_path*)
+    # Hand-written seeds: real manifests and layers; names, digests, file names, a Herdfile;
+    # registry paths (byte 0 picks path and/or Range; fuzz_registry_path.cc).
+    name=$(basename "$fuzzer")
+    cp "$here/corpus/${name#fuzz_}"/* "$corpus/"
     ;;
   *)
     echo "$0: no seeds known for $(basename "$fuzzer"); fuzzing from WORK_DIR/corpus as it is" >&2

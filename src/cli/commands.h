@@ -26,6 +26,7 @@ CommandRunner add_list_command(CLI::App& app);
 CommandRunner add_show_command(CLI::App& app);
 CommandRunner add_rm_command(CLI::App& app);
 CommandRunner add_cp_command(CLI::App& app);
+CommandRunner add_prune_command(CLI::App& app);
 CommandRunner add_create_command(CLI::App& app);
 CommandRunner add_import_command(CLI::App& app);
 CommandRunner add_push_command(CLI::App& app);

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     for (auto add : {add_run_command, add_tokenize_command, add_logits_command, add_inspect_command,
                      add_quantize_command, add_synth_command, add_bench_command, add_template_command, add_chat_command,
                      add_serve_command, add_list_command, add_show_command, add_rm_command, add_cp_command,
-                     add_create_command, add_import_command, add_push_command, add_pull_command}) {
+                     add_prune_command, add_create_command, add_import_command, add_push_command,
+                     add_pull_command}) {
       CommandRunner runner = add(app);
       v.emplace_back(app.get_subcommands({}).back(), std::move(runner));
     }

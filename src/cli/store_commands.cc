@@ -164,6 +164,15 @@ int remove(const std::vector<std::string>& names) {
   return 0;
 }
 
+int prune() {
+  const store::ModelStore s(store::StoreLayout::from_environment());
+  Result<store::TmpSweepReport> swept = s.prune_tmp();
+  if (!swept.ok()) return fail(swept.status());
+  std::printf("removed %llu leftover file%s from tmp/ (%s freed)\n", static_cast<unsigned long long>(swept->files),
+              swept->files == 1 ? "" : "s", human_size(swept->bytes).c_str());
+  return 0;
+}
+
 int copy(const std::string& from, const std::string& to) {
   Result<store::ModelRef> src = parse_name(from);
   if (!src.ok()) return fail(src.status());
@@ -200,6 +209,12 @@ CommandRunner add_rm_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("rm", "Remove models from the store (a blob goes when no model uses it)");
   cmd->add_option("names", *names, "Model names")->required();
   return [names] { return remove(*names); };
+}
+
+CommandRunner add_prune_command(CLI::App& app) {
+  app.add_subcommand("prune",
+                     "Remove what interrupted downloads left in the store's tmp/ (never a pull in progress)");
+  return [] { return prune(); };
 }
 
 CommandRunner add_cp_command(CLI::App& app) {

@@ -1,9 +1,13 @@
 #include "store/blob_download.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -114,6 +118,46 @@ void remove_parts(const std::string& partial, const DownloadOptions& options) {
   for (int i = 0; i < std::max(2, options.parallel_parts); ++i) remove_quietly(part_path(partial, i));
 }
 
+uint64_t size_on_disk(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t n = fs::file_size(path, ec);
+  return ec ? 0 : static_cast<uint64_t>(n);
+}
+
+Result<uint64_t> statvfs_free_bytes(const std::string& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return io_error("checking free space in " + dir + ": " + std::strerror(errno));
+  return static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
+}
+
+std::string in_megabytes(uint64_t bytes) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return text;
+}
+
+// Refuses, before a byte is fetched, a download the file system cannot hold: what is still
+// missing from the partial file, and with parallel parts the whole blob once more for the copy
+// that joins them.
+Status check_free_space(const StoreLayout& layout, const BlobSource& source, const DownloadOptions& options,
+                        const std::string& partial, bool parallel) {
+  if (!source.size) return Status();  // unknown until the response says; the write fails cleanly then
+  const uint64_t size = *source.size;
+  uint64_t on_disk = size_on_disk(partial);
+  uint64_t need = 0;
+  if (parallel) {
+    for (int i = 0; i < std::max(2, options.parallel_parts); ++i) on_disk += size_on_disk(part_path(partial, i));
+    need = 2 * size - std::min(2 * size, on_disk);
+  } else {
+    need = size - std::min(size, on_disk);
+  }
+  HERD_ASSIGN_OR_RETURN(const uint64_t free,
+                        options.free_bytes ? options.free_bytes(layout.tmp_dir()) : statvfs_free_bytes(layout.tmp_dir()));
+  if (need <= free) return Status();
+  return resource_exhausted("not enough disk space for " + source.url + ": it needs " + in_megabytes(need) + ", " +
+                            in_megabytes(free) + " is free in " + layout.tmp_dir());
+}
+
 }  // namespace
 
 Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source, const DownloadOptions& options) {
@@ -127,6 +171,7 @@ Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source
     return *source.digest;
   }
   const bool parallel = source.size && *source.size >= options.parallel_min_size && options.parallel_parts > 1;
+  HERD_RETURN_IF_ERROR(check_free_space(layout, source, options, paths.partial, parallel));
   std::string linked_etag;
   Result<Digest> got = unsupported("not attempted");
   if (parallel) {

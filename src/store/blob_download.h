@@ -25,6 +25,9 @@ struct DownloadOptions {
   // Bytes that landed (from any thread); `resumed` marks bytes found on disk from an
   // earlier, interrupted pull.
   std::function<void(uint64_t bytes, bool resumed)> on_bytes;
+  // Bytes free to an unprivileged writer in the file system that holds `dir` (tests fake it);
+  // unset: statvfs.
+  std::function<Result<uint64_t>(const std::string& dir)> free_bytes;
 };
 
 struct BlobSource {
@@ -37,7 +40,9 @@ struct BlobSource {
 };
 
 // Downloads (or finds) the blob and returns its digest. kUnavailable: the network failed and
-// a later pull resumes from what is in tmp/; kCorruptFile: the bytes were wrong (discarded).
+// a later pull resumes from what is in tmp/; kCorruptFile: the bytes were wrong (discarded);
+// kResourceExhausted: the blob's known size does not fit in the free space (checked before any
+// byte is fetched; parallel parts need room twice, since they are joined by copying).
 Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source, const DownloadOptions& options);
 
 }  // namespace herd::store

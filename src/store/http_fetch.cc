@@ -1,10 +1,13 @@
 #include "store/http_fetch.h"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +40,7 @@ struct Transfer {
   const BodySink* sink = nullptr;
   Status sink_status;
   bool status_known = false;
+  uint64_t body_sent = 0;  // of the request body
   // The stall timer: reset by every header line and body chunk.
   std::chrono::steady_clock::time_point last_bytes = std::chrono::steady_clock::now();
   bool stalled = false;
@@ -80,12 +84,38 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     return 0;  // aborts the transfer
   }
   t->response->body_bytes += bytes;
+  if (!*t->sink) return bytes;
   Status s = (*t->sink)(*t->response, std::string_view(data, bytes));
   if (!s.ok()) {
     t->sink_status = std::move(s);
     return 0;
   }
   return bytes;
+}
+
+// Hands libcurl the next piece of the request body, from memory or from the file.
+size_t on_upload(char* buffer, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  t->last_bytes = std::chrono::steady_clock::now();
+  const HttpRequest& r = *t->request;
+  const uint64_t total = r.body_fd >= 0 ? r.body_length : r.body.size();
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(size * n, total - t->body_sent));
+  if (want == 0) return 0;
+  if (r.body_fd < 0) {
+    std::memcpy(buffer, r.body.data() + t->body_sent, want);
+    t->body_sent += want;
+    return want;
+  }
+  ssize_t got = -1;
+  do {
+    got = ::pread(r.body_fd, buffer, want, static_cast<off_t>(r.body_offset + t->body_sent));
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    t->sink_status = io_error(std::string("reading the body to send: ") + (got == 0 ? "the file ended early" : std::strerror(errno)));
+    return CURL_READFUNC_ABORT;
+  }
+  t->body_sent += static_cast<uint64_t>(got);
+  return static_cast<size_t>(got);
 }
 
 // libcurl calls this at least once a second, also while no byte moves.
@@ -137,13 +167,15 @@ Status perform_hop(const HttpRequest& request, const std::string& url, bool send
   if (send_token && request.bearer_token) {
     raw = curl_slist_append(raw, ("Authorization: Bearer " + *request.bearer_token).c_str());
   }
+  const bool has_body = request.method != "GET" && request.method != "HEAD";
+  if (has_body) raw = curl_slist_append(raw, "Expect:");  // no 100-continue round trip per request
   std::unique_ptr<curl_slist, SlistDeleter> headers(raw);
   std::string range;
   if (request.range_first) {
     range = std::to_string(*request.range_first) + "-";
     if (request.range_last) range += std::to_string(*request.range_last);
   }
-  Transfer t{c, response, &request, &sink, Status(), false};
+  Transfer t{c, response, &request, &sink, Status(), false, 0};
   response->hops.emplace_back();
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -162,6 +194,17 @@ Status perform_hop(const HttpRequest& request, const std::string& url, bool send
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  if (request.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (has_body) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    const uint64_t length = request.body_fd >= 0 ? request.body_length : request.body.size();
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(length));
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+    curl_easy_setopt(c, CURLOPT_READDATA, &t);
+  }
+  if (request.method != "GET" && request.method != "HEAD" && request.method != "POST") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
   const CURLcode rc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -172,7 +215,7 @@ Status perform_hop(const HttpRequest& request, const std::string& url, bool send
     return unavailable("no bytes from " + url + " for " + std::to_string(request.stall_timeout_s) + " s (stalled)");
   }
   if (rc == CURLE_ABORTED_BY_CALLBACK) return unavailable("download cancelled");
-  return unavailable("GET " + url + ": " + (error[0] ? std::string(error) : curl_easy_strerror(rc)));
+  return unavailable(request.method + " " + url + ": " + (error[0] ? std::string(error) : curl_easy_strerror(rc)));
 }
 
 }  // namespace
@@ -221,7 +264,7 @@ Result<std::string> url_origin(const std::string& url) {
   return p.scheme + "://" + p.host + ":" + p.port;
 }
 
-Result<HttpResponse> http_get(const HttpRequest& request, const BodySink& sink) {
+Result<HttpResponse> http_fetch(const HttpRequest& request, const BodySink& sink) {
   curl_init_once();
   HERD_ASSIGN_OR_RETURN(const std::string origin, url_origin(request.url));
   std::string url = request.url;
@@ -237,7 +280,7 @@ Result<HttpResponse> http_get(const HttpRequest& request, const BodySink& sink) 
     send_token = send_token && here == origin;
     HERD_RETURN_IF_ERROR(perform_hop(request, url, send_token, sink, &response));
     const int s = response.status;
-    if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return response;
+    if (!request.follow_redirects || (s != 301 && s != 302 && s != 303 && s != 307 && s != 308)) return response;
     const std::string location = response.header("location");
     if (location.empty()) return unavailable("a " + std::to_string(s) + " redirect without a Location");
     if (hop + 1 > kMaxRedirects) return unavailable("more than " + std::to_string(kMaxRedirects) + " redirects");
@@ -250,7 +293,7 @@ Result<std::string> http_get_text(HttpRequest request, uint64_t max_bytes) {
   request.max_body = max_bytes;
   std::string body;
   HERD_ASSIGN_OR_RETURN(
-      const HttpResponse response, http_get(request, [&](const HttpResponse&, std::string_view bytes) {
+      const HttpResponse response, http_fetch(request, [&](const HttpResponse&, std::string_view bytes) {
         body.append(bytes);
         return Status();
       }));

@@ -1,7 +1,8 @@
-// One HTTP GET with libcurl, under the rules a pull needs: redirects followed here (at most
-// kMaxRedirects, loops refused, credentials dropped when the origin changes), a body longer
-// than the caller allows cut off and refused, a stall (no bytes for a while) aborted, and the
-// body streamed to the caller as it arrives.
+// The store's one HTTP client (libcurl), for pulls and pushes: any method, a request body from
+// memory or from a file, the response body streamed to the caller as it arrives. libcurl never
+// follows a redirect itself: http_fetch does (at most kMaxRedirects, loops refused, the token
+// dropped when the origin changes) or, for a push, hands the redirect back. A body longer than
+// the caller allows is cut off and refused; a stall (no bytes either way for a while) aborts.
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,7 @@ namespace herd::store {
 inline constexpr int kMaxRedirects = 10;
 
 struct HttpRequest {
+  std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // sent on every hop
   // Sent as "Authorization: Bearer ..." to the first URL's origin only; never logged.
@@ -27,10 +29,18 @@ struct HttpRequest {
   // "Range: bytes=<first>-[<last>]" when set.
   std::optional<uint64_t> range_first;
   std::optional<uint64_t> range_last;
+  // The body of a method other than GET/HEAD: `body`, or when body_fd >= 0, body_length bytes
+  // of that file from body_offset (read as they are sent; the caller keeps the fd open).
+  std::string_view body;
+  int body_fd = -1;
+  uint64_t body_offset = 0;
+  uint64_t body_length = 0;
+  // false: a 3xx is returned as the response (its Location is the caller's to judge).
+  bool follow_redirects = true;
   // A 2xx body longer than this is cut off and the fetch fails (kCorruptFile).
   std::optional<uint64_t> max_body;
   int connect_timeout_s = 10;
-  int stall_timeout_s = 30;  // no body bytes for this long: the attempt fails (kUnavailable)
+  int stall_timeout_s = 30;  // no bytes sent or received for this long: the attempt fails (kUnavailable)
   // Checked while the body streams; set from another thread to abort (kUnavailable).
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -50,17 +60,18 @@ struct HttpResponse {
 };
 
 // Receives the 2xx body as it arrives; `response` has the final status and headers. A non-ok
-// Status aborts the transfer and becomes http_get's result.
+// Status aborts the transfer and becomes http_fetch's result.
 using BodySink = std::function<Status(const HttpResponse& response, std::string_view bytes)>;
 
 // curl_global_init, once per process (every libcurl user in the store calls this first).
 void curl_init_once();
 
-// Performs the GET. Transport failures are kUnavailable (retryable); a non-2xx final status is
-// returned as a response (the caller decides), with the body's start in error_body.
-Result<HttpResponse> http_get(const HttpRequest& request, const BodySink& sink);
+// Performs the request. Transport failures are kUnavailable (retryable), their message naming
+// the method and URL, never a token; a non-2xx final status is returned as a response (the
+// caller decides), with the body's start in error_body. A null sink drops a 2xx body.
+Result<HttpResponse> http_fetch(const HttpRequest& request, const BodySink& sink = nullptr);
 
-// A small body in memory (manifests, file lists): a non-2xx status becomes an error that names
+// A small GET body in memory (manifests, file lists): a non-2xx status becomes an error that names
 // it; a body over max_bytes is refused.
 Result<std::string> http_get_text(HttpRequest request, uint64_t max_bytes);
 

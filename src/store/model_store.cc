@@ -27,23 +27,6 @@ Result<std::string> read_text_layer(const StoreLayout& layout, const Descriptor&
   return read_small_file(layout.blob_path(d.digest), kMaxTextLayer);
 }
 
-Result<std::vector<ChatMessage>> parse_messages(std::string_view text) {
-  JsonLimits limits;
-  limits.subject = "the messages layer";
-  HERD_RETURN_IF_ERROR(check_json_shape(text, limits));
-  const Json j = Json::parse(text.begin(), text.end(), nullptr, false);
-  if (!j.is_array()) return invalid_argument("the messages layer is not a JSON array");
-  std::vector<ChatMessage> messages;
-  for (const Json& m : j) {
-    if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") ||
-        !m["content"].is_string()) {
-      return invalid_argument("the messages layer: each message needs a string role and content");
-    }
-    messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
-  }
-  return messages;
-}
-
 // The refs under manifests/, from the directory names, each part checked.
 std::vector<ModelRef> manifest_refs(const StoreLayout& layout) {
   std::vector<ModelRef> refs;
@@ -156,15 +139,13 @@ Result<ResolvedModel> ModelStore::resolve(const ModelRef& ref) const {
   }
   if (const Descriptor* d = e.manifest.find(LayerKind::kParams)) {
     HERD_ASSIGN_OR_RETURN(std::string text, read_text_layer(layout_, *d));
-    JsonLimits limits;
-    limits.subject = "the params layer";
-    Result<Json> params = parse_json_object<Json>(text, limits);
+    Result<Json> params = parse_params_layer(text);
     if (!params.ok()) return params.status().with_context(ref.short_name());
     r.params = std::move(params).value();
   }
   if (const Descriptor* d = e.manifest.find(LayerKind::kMessages)) {
     HERD_ASSIGN_OR_RETURN(std::string text, read_text_layer(layout_, *d));
-    Result<std::vector<ChatMessage>> messages = parse_messages(text);
+    Result<std::vector<ChatMessage>> messages = parse_messages_layer(text);
     if (!messages.ok()) return messages.status().with_context(ref.short_name());
     r.messages = std::move(messages).value();
   }
@@ -215,7 +196,39 @@ Result<uint64_t> ModelStore::remove(const ModelRef& ref) const {
     if (::stat(blob.c_str(), &st) == 0 && ::unlink(blob.c_str()) == 0) freed += static_cast<uint64_t>(st.st_size);
   }
   HERD_RETURN_IF_ERROR(fsync_directory(layout_.blobs_dir()));
-  return freed;
+  HERD_ASSIGN_OR_RETURN(const TmpSweepReport tmp, sweep_tmp(layout_, TmpSweepOptions{}));
+  return freed + tmp.bytes;
+}
+
+Result<TmpSweepReport> ModelStore::prune_tmp(const TmpSweepOptions& options) const {
+  HERD_RETURN_IF_ERROR(layout_.ensure_directories());
+  HERD_ASSIGN_OR_RETURN(FileLock gc, FileLock::acquire(layout_.gc_lock_path(), FileLock::Mode::kExclusive, true));
+  TmpSweepOptions all = options;
+  all.locks_and_tmp_files = true;
+  return sweep_tmp(layout_, all);
+}
+
+Result<std::vector<ChatMessage>> parse_messages_layer(std::string_view text) {
+  JsonLimits limits;
+  limits.subject = "the messages layer";
+  HERD_RETURN_IF_ERROR(check_json_shape(text, limits));
+  const Json j = Json::parse(text.begin(), text.end(), nullptr, false);
+  if (!j.is_array()) return invalid_argument("the messages layer is not a JSON array");
+  std::vector<ChatMessage> messages;
+  for (const Json& m : j) {
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") ||
+        !m["content"].is_string()) {
+      return invalid_argument("the messages layer: each message needs a string role and content");
+    }
+    messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+  }
+  return messages;
+}
+
+Result<Json> parse_params_layer(std::string_view text) {
+  JsonLimits limits;
+  limits.subject = "the params layer";
+  return parse_json_object<Json>(text, limits);
 }
 
 Result<ResolvedModel> resolve_model_argument(const std::string& arg) {

@@ -13,6 +13,7 @@
 #include "store/manifest.h"
 #include "store/model_ref.h"
 #include "store/store_layout.h"
+#include "store/tmp_sweep.h"
 
 namespace herd::store {
 
@@ -61,13 +62,20 @@ class ModelStore {
   Status put_manifest(const ModelRef& ref, const Manifest& m) const { return put_manifest(ref, m.to_json()); }
   Result<std::string> read_manifest_bytes(const ModelRef& ref) const;  // kNotFound when absent
   Status copy(const ModelRef& from, const ModelRef& to) const;
-  // Removes the manifest, then every blob no manifest names any more (under .gc.lock).
-  // Returns the bytes freed.
+  // Removes the manifest, then every blob no manifest names any more and every abandoned
+  // download in tmp/ (sweep_tmp), under .gc.lock. Returns the bytes freed.
   Result<uint64_t> remove(const ModelRef& ref) const;
+  // `herd prune`: tmp/'s abandoned downloads, unheld lock files and stray *.tmp files.
+  Result<TmpSweepReport> prune_tmp(const TmpSweepOptions& options = {}) const;
 
  private:
   StoreLayout layout_;
 };
+
+// The text layers of a manifest, bounded and checked (exposed for the fuzzers): messages is a
+// JSON array of {role, content} strings, params a JSON object.
+Result<std::vector<ChatMessage>> parse_messages_layer(std::string_view text);
+Result<nlohmann::json> parse_params_layer(std::string_view text);
 
 // "-m X" in the CLI: a path to an existing file (or one that contains '/' or ends in ".gguf")
 // is a file; anything else is a store name, resolved in $HERD_HOME. kNotFound suggests

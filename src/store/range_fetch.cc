@@ -94,7 +94,7 @@ Status attempt(const RangeJob& job, PartFile& file, RangeOutcome* outcome, std::
   }
   bool checked = false;
   HERD_ASSIGN_OR_RETURN(
-      const HttpResponse response, http_get(req, [&](const HttpResponse& r, std::string_view bytes) -> Status {
+      const HttpResponse response, http_fetch(req, [&](const HttpResponse& r, std::string_view bytes) -> Status {
         if (!checked) {
           checked = true;
           outcome->linked_etag = r.header_any_hop("x-linked-etag");

@@ -5,12 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "store/http_fetch.h"
 #include "store/manifest.h"
-#include "store/push_http.h"
 
 namespace herd::store {
 namespace {
@@ -25,16 +24,20 @@ struct BlobFile {
   }
 };
 
-Status read_exactly(int fd, uint64_t offset, size_t n, std::string* out) {
-  out->resize(n);
-  size_t got = 0;
-  while (got < n) {
-    const ssize_t r = ::pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return io_error(std::string("reading a blob: ") + (r == 0 ? "it ended early" : std::strerror(errno)));
-    got += static_cast<size_t>(r);
+// The registry's own words from an error body ({"errors":[{"code","message"}]}), short; ""
+// when the body is not one.
+std::string registry_error_text(std::string_view body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("errors") || !j["errors"].is_array() || j["errors"].empty()) return "";
+  const nlohmann::json& e = j["errors"][0];
+  if (!e.is_object()) return "";
+  std::string text;
+  if (e.contains("code") && e["code"].is_string()) text = e["code"].get<std::string>();
+  if (e.contains("message") && e["message"].is_string()) {
+    text += (text.empty() ? "" : ": ") + e["message"].get<std::string>();
   }
-  return Status();
+  if (text.size() > 300) text = text.substr(0, 300) + "...";
+  return text;
 }
 
 class Pusher {
@@ -42,7 +45,6 @@ class Pusher {
   Pusher(const ModelStore& store, const PushParams& params)
       : store_(store),
         params_(params),
-        http_(params.key),
         origin_(params.target.scheme + "://" + params.target.host),
         repository_(origin_ + "/v2/" + params.target.ns + "/" + params.target.model) {}
 
@@ -52,15 +54,30 @@ class Pusher {
     std::vector<Descriptor> blobs = {manifest.config};
     blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
     for (const Descriptor& d : blobs) HERD_RETURN_IF_ERROR(push_blob(d));
-    HERD_ASSIGN_OR_RETURN(PushReply put, http_.send("PUT", repository_ + "/manifests/" + params_.target.tag, bytes,
-                                                    {"Content-Type: " + std::string(kManifestMediaType)}));
+    HttpRequest put_manifest = request("PUT", repository_ + "/manifests/" + params_.target.tag);
+    put_manifest.headers = {{"Content-Type", std::string(kManifestMediaType)}};
+    put_manifest.body = bytes;
+    HERD_ASSIGN_OR_RETURN(const HttpResponse put, http_fetch(put_manifest));
     if (put.status != 201 && put.status != 200) return refused("putting the manifest", put);
     return sha256_of(bytes);
   }
 
  private:
-  Status refused(const std::string& what, const PushReply& reply) const {
-    const std::string words = registry_error_text(reply.body);
+  // A push follows no redirect: every Location is judged by follow(), and the key goes only to
+  // the target's origin.
+  HttpRequest request(std::string method, std::string url) const {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.url = std::move(url);
+    if (!params_.key.empty()) r.bearer_token = params_.key;
+    r.follow_redirects = false;
+    r.connect_timeout_s = 30;
+    r.stall_timeout_s = 120;
+    return r;
+  }
+
+  Status refused(const std::string& what, const HttpResponse& reply) const {
+    const std::string words = registry_error_text(reply.error_body);
     if (reply.status == 401) {
       return invalid_argument(what + ": " + origin_ + " refused the push key (401" + (words.empty() ? "" : ": " + words) +
                               ")");
@@ -84,7 +101,7 @@ class Pusher {
   Status push_blob(const Descriptor& d) {
     PushProgress progress{d.digest, d.size, 0, false, false};
     const std::string name = d.digest.to_string();
-    HERD_ASSIGN_OR_RETURN(PushReply head, http_.send("HEAD", repository_ + "/blobs/" + name, ""));
+    HERD_ASSIGN_OR_RETURN(const HttpResponse head, http_fetch(request("HEAD", repository_ + "/blobs/" + name)));
     if (head.status == 200) {
       progress.exists = progress.done = true;
       progress.sent = d.size;
@@ -102,31 +119,35 @@ class Pusher {
       return corrupt_file("blob " + name + " in the local store is not the size its manifest says");
     }
 
-    HERD_ASSIGN_OR_RETURN(PushReply started, http_.send("POST", repository_ + "/blobs/uploads/", ""));
+    HERD_ASSIGN_OR_RETURN(const HttpResponse started, http_fetch(request("POST", repository_ + "/blobs/uploads/")));
     if (started.status != 202) return refused("starting the upload of " + name, started);
-    HERD_ASSIGN_OR_RETURN(std::string location, follow(started.location));
+    HERD_ASSIGN_OR_RETURN(std::string location, follow(started.header("location")));
     report(progress);
     size_t piece = std::max(params_.piece_bytes, kMinPiece);
-    std::string buffer;
     while (progress.sent < d.size) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(piece, d.size - progress.sent));
-      HERD_RETURN_IF_ERROR(read_exactly(file.fd, progress.sent, n, &buffer));
       const std::string range = std::to_string(progress.sent) + "-" + std::to_string(progress.sent + n - 1);
-      const std::vector<std::string> headers = {"Content-Type: application/octet-stream", "Content-Range: " + range};
-      HERD_ASSIGN_OR_RETURN(PushReply patched, http_.send("PATCH", location, buffer, headers));
+      HttpRequest patch = request("PATCH", location);
+      patch.headers = {{"Content-Type", "application/octet-stream"}, {"Content-Range", range}};
+      patch.body_fd = file.fd;
+      patch.body_offset = progress.sent;
+      patch.body_length = n;
+      HERD_ASSIGN_OR_RETURN(const HttpResponse patched, http_fetch(patch));
       if (patched.status == 413 && piece > kMinPiece) {  // the remote takes smaller bodies
         piece = std::max(piece / 2, kMinPiece);
         continue;
       }
       if (patched.status != 202) return refused("uploading " + name, patched);
-      if (!patched.location.empty()) {
-        HERD_ASSIGN_OR_RETURN(location, follow(patched.location));
+      if (!patched.header("location").empty()) {
+        HERD_ASSIGN_OR_RETURN(location, follow(patched.header("location")));
       }
       progress.sent += n;
       report(progress);
     }
     const std::string finish = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + name;
-    HERD_ASSIGN_OR_RETURN(PushReply put, http_.send("PUT", finish, "", {"Content-Type: application/octet-stream"}));
+    HttpRequest put_blob = request("PUT", finish);
+    put_blob.headers = {{"Content-Type", "application/octet-stream"}};
+    HERD_ASSIGN_OR_RETURN(const HttpResponse put, http_fetch(put_blob));
     if (put.status != 201) return refused("finishing the upload of " + name, put);
     progress.done = true;
     report(progress);
@@ -135,7 +156,6 @@ class Pusher {
 
   const ModelStore& store_;
   const PushParams& params_;
-  PushHttp http_;
   const std::string origin_;
   const std::string repository_;
 };

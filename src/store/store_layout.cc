@@ -166,23 +166,32 @@ Result<Digest> put_blob_bytes(const StoreLayout& layout, std::string_view conten
 }
 
 Result<FileLock> FileLock::acquire(const std::string& path, Mode mode, bool wait) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status("opening lock " + path);
-  const int op = (mode == Mode::kShared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
-  int rc;
-  do {
-    rc = ::flock(fd, op);
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0) {
-    const int e = errno;
+  // `herd prune` unlinks lock files it holds, so a lock taken on a file that is no longer at
+  // `path` (another process would lock a new one there) is let go and taken again.
+  for (;;) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return errno_status("opening lock " + path);
+    const int op = (mode == Mode::kShared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
+    int rc;
+    do {
+      rc = ::flock(fd, op);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      const int e = errno;
+      ::close(fd);
+      if (e == EWOULDBLOCK) return unavailable(path + " is held by another process");
+      errno = e;
+      return errno_status("locking " + path);
+    }
+    struct stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev) {
+      FileLock lock;
+      lock.fd_ = fd;
+      return lock;
+    }
     ::close(fd);
-    if (e == EWOULDBLOCK) return unavailable(path + " is held by another process");
-    errno = e;
-    return errno_status("locking " + path);
   }
-  FileLock lock;
-  lock.fd_ = fd;
-  return lock;
 }
 
 FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }

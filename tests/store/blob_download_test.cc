@@ -284,6 +284,59 @@ TEST_F(BlobDownloadTest, AnEtagThatIsNoDigestIsIgnored) {
   EXPECT_EQ(d->hex(), fx_.tiny().hex) << "named by its bytes";
 }
 
+TEST_F(BlobDownloadTest, TooLittleFreeSpaceIsRefusedBeforeAnyByte) {
+  const uint64_t size = fx_.stories().bytes.size();
+  std::string probed;
+  options_.free_bytes = [&](const std::string& dir) -> Result<uint64_t> {
+    probed = dir;
+    return size - 1;
+  };
+  Result<Digest> d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(d.status().message().find('\n'), std::string::npos);
+  EXPECT_NE(d.status().message().find("needs " + std::to_string(size / 1000000) + "."), std::string::npos)
+      << d.status().message();
+  EXPECT_NE(d.status().message().find("free"), std::string::npos);
+  EXPECT_EQ(probed, home_.layout().tmp_dir());
+  EXPECT_EQ(fx_.server().requests_to(fx_.blob_path(fx_.stories().hex)), 0u);
+  EXPECT_FALSE(fs::exists(blob_path()));
+}
+
+TEST_F(BlobDownloadTest, WhatIsOnDiskCountsTowardsTheNeed) {
+  const std::string& bytes = fx_.stories().bytes;
+  write_partial(bytes.substr(0, bytes.size() / 2));
+  const uint64_t missing = bytes.size() - bytes.size() / 2;
+  options_.free_bytes = [&](const std::string&) -> Result<uint64_t> { return missing; };
+  Result<Digest> d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_EQ(testing::slurp(blob_path()), bytes);
+}
+
+TEST_F(BlobDownloadTest, ParallelPartsNeedRoomTwiceForTheJoin) {
+  const uint64_t size = fx_.stories().bytes.size();
+  options_.parallel_min_size = 1000;
+  options_.parallel_parts = 4;
+  uint64_t free = 2 * size - 1;
+  options_.free_bytes = [&](const std::string&) -> Result<uint64_t> { return free; };
+  Result<Digest> d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(fx_.server().log().size(), 0u);
+  free = 2 * size;
+  d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_EQ(testing::slurp(blob_path()), fx_.stories().bytes);
+}
+
+TEST_F(BlobDownloadTest, AFailingFreeSpaceProbeIsAnErrorNotADownload) {
+  options_.free_bytes = [](const std::string& dir) -> Result<uint64_t> { return io_error("statvfs " + dir); };
+  Result<Digest> d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(fx_.server().log().size(), 0u);
+}
+
 TEST_F(BlobDownloadTest, A404IsNotRetried) {
   BlobSource source = stories_source();
   source.url = fx_.url() + "/v2/library/stories260K/blobs/sha256:" + std::string(64, '0');

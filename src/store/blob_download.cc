@@ -197,7 +197,8 @@ Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source
     return corrupt_file("downloading " + source.url + ": sha256 mismatch: expected " + expected->to_string() +
                         ", got " + got->to_string());
   }
-  HERD_RETURN_IF_ERROR(commit_blob_file(layout, paths.partial, *got).with_context("storing " + source.url));
+  // *got was computed over every byte as it was written: no second read.
+  HERD_RETURN_IF_ERROR(install_blob_file(layout, paths.partial, *got).with_context("storing " + source.url));
   remove_parts(paths.partial, options);
   return *got;
 }

@@ -127,8 +127,10 @@ std::string ModelRef::full_name() const { return host + "/" + ns + "/" + model +
 
 std::string ModelRef::short_name() const {
   std::string s;
-  if (host != kDefaultHost) s = host + "/";
-  if (host != kDefaultHost || ns != kDefaultNamespace) s += ns + "/";
+  // A namespace that reads as a host ("a.b/m") keeps the host in front, so the short name
+  // parses back to this ref.
+  if (host != kDefaultHost || (ns != kDefaultNamespace && looks_like_host(ns))) s = host + "/";
+  if (!s.empty() || ns != kDefaultNamespace) s += ns + "/";
   s += model;
   if (tag != kDefaultTag) s += ":" + tag;
   return s;

@@ -38,6 +38,15 @@ TEST(ModelRefTest, NamespacesTagsAndHosts) {
   EXPECT_EQ(parsed("team/tiny").host, "registry.ollama.ai");
 }
 
+TEST(ModelRefTest, ShortNamesParseBack) {
+  for (const std::string name : {"stories260K", "me/tiny:q8", "registry.ollama.ai/a.b/m", "registry.ollama.ai/localhost/m",
+                                 "hf.co/u/r:Q4_0", "127.0.0.1:5000/library/x", "registry.ollama.ai/library/m:v1"}) {
+    const ModelRef r = parsed(name);
+    EXPECT_EQ(parsed(r.short_name()), r) << name << " -> " << r.short_name();
+  }
+  EXPECT_EQ(parsed("registry.ollama.ai/a.b/m").short_name(), "registry.ollama.ai/a.b/m");
+}
+
 TEST(ModelRefTest, HuggingFace) {
   const ModelRef r = parsed("hf.co/TheBloke/TinyLlama-1.1B-GGUF:Q4_K_M");
   EXPECT_TRUE(r.is_hugging_face());

@@ -369,8 +369,9 @@ CommandRunner add_serve_command(CLI::App& app) {
                 "(unsafe: clients can forge turns)");
   cmd->add_option("--push-key", o->push_key,
                   "Accept `herd push` uploads into $HERD_HOME from clients with this key (at least 16 characters; "
-                  "prefer the environment variable, which ps cannot show)")
-      ->envname("HERD_PUSH_KEY");
+                  "prefer $HERD_SERVE_PUSH_KEY, which ps cannot show; not $HERD_PUSH_KEY, the client's, so a "
+                  "shell set up to push never makes a server accept pushes by accident)")
+      ->envname("HERD_SERVE_PUSH_KEY");
   add_kv_flags(cmd, &o->kv, /*with_memory=*/true);
   return [o] { return run(*o); };
 }

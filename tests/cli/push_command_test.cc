@@ -46,7 +46,7 @@ class PushCommandTest : public ::testing::Test {
 };
 
 TEST_F(PushCommandTest, PushedModelArrivesByteForByte) {
-  ServeProcess serve({"-m", stories_, "--port", "0"}, {{"HERD_HOME", remote_.path()}, {"HERD_PUSH_KEY", kKey}});
+  ServeProcess serve({"-m", stories_, "--port", "0"}, {{"HERD_HOME", remote_.path()}, {"HERD_SERVE_PUSH_KEY", kKey}});
   ASSERT_TRUE(serve.wait_for("ready")) << serve.err();
   EXPECT_NE(serve.err().find("accepting pushes"), std::string::npos) << serve.err();
   const std::string target = "http://127.0.0.1:" + std::to_string(serve.port()) + "/me/stories:v1";
@@ -80,7 +80,7 @@ TEST_F(PushCommandTest, PushedModelArrivesByteForByte) {
 }
 
 TEST_F(PushCommandTest, AWrongKeyIsRefusedAndWritesNothing) {
-  ServeProcess serve({"-m", stories_, "--port", "0"}, {{"HERD_HOME", remote_.path()}, {"HERD_PUSH_KEY", kKey}});
+  ServeProcess serve({"-m", stories_, "--port", "0"}, {{"HERD_HOME", remote_.path()}, {"HERD_SERVE_PUSH_KEY", kKey}});
   ASSERT_TRUE(serve.wait_for("ready")) << serve.err();
   const std::string wrong = "not the key, though long enough";
   Outcome o = push({"stories260K", "http://127.0.0.1:" + std::to_string(serve.port()) + "/me/stories", "--key", wrong});
@@ -113,6 +113,17 @@ TEST_F(PushCommandTest, AShortServeKeyIsRefusedAtStart) {
   EXPECT_GT(serve.wait_exit(), 0);
   EXPECT_NE(serve.err().find("at least 16"), std::string::npos) << serve.err();
   EXPECT_EQ(serve.err().find("listening"), std::string::npos) << serve.err();
+}
+
+// The client's key in the environment does not make a server a push target.
+TEST_F(PushCommandTest, TheClientsKeyVariableDoesNotOpenAServer) {
+  ServeProcess serve({"-m", stories_, "--port", "0"}, {{"HERD_HOME", remote_.path()}, {"HERD_PUSH_KEY", kKey}});
+  ASSERT_TRUE(serve.wait_for("ready")) << serve.err();
+  EXPECT_EQ(serve.err().find("accepting pushes"), std::string::npos) << serve.err();
+  Outcome o = push({"stories260K", "http://127.0.0.1:" + std::to_string(serve.port()) + "/me/stories", "--key", kKey});
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.err.find("403"), std::string::npos) << o.err;
+  EXPECT_FALSE(fs::exists(store::StoreLayout(remote_.path()).manifest_path(ref("me/stories"))));
 }
 
 }  // namespace

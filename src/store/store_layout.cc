@@ -161,7 +161,7 @@ Result<Digest> put_blob_bytes(const StoreLayout& layout, std::string_view conten
     ::unlink(tmp.c_str());
     return s;
   }
-  HERD_RETURN_IF_ERROR(commit_blob_file(layout, tmp, d));
+  HERD_RETURN_IF_ERROR(install_blob_file(layout, tmp, d));  // d was computed from these very bytes
   return d;
 }
 

@@ -1,5 +1,6 @@
 #include "store/blob_download.h"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -7,11 +8,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
+#include "store/partial_file.h"
 #include "store/range_fetch.h"
 
 namespace herd::store {
@@ -32,13 +35,6 @@ Paths paths_for(const StoreLayout& layout, const BlobSource& source) {
   return {key + ".partial", key + ".lock"};
 }
 
-std::string part_path(const std::string& partial, int i) { return partial + "." + std::to_string(i); }
-
-void remove_quietly(const std::string& path) {
-  std::error_code ec;
-  fs::remove(path, ec);
-}
-
 // An X-Linked-Etag (quoted, 64 hex digits) as a digest; anything else is no digest.
 std::optional<Digest> etag_digest(std::string etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -47,45 +43,41 @@ std::optional<Digest> etag_digest(std::string etag) {
   return *d;
 }
 
-// The whole blob in one stream, resuming from the partial file's size.
+// The whole blob in one stream, resuming from what the partial file holds.
 Result<Digest> fetch_single(const BlobSource& source, const DownloadOptions& options, const std::string& partial,
                             std::string* linked_etag) {
-  HERD_ASSIGN_OR_RETURN(PartFile file, PartFile::open(partial, /*hash=*/true));
+  HERD_ASSIGN_OR_RETURN(std::unique_ptr<PartialFile> file, PartialFile::open_stream(partial));
   RangeJob job;
   job.source = &source;
   job.options = &options;
   job.length = source.size;
   RangeOutcome outcome;
-  HERD_RETURN_IF_ERROR(fetch_range(job, file, &outcome));
+  HERD_RETURN_IF_ERROR(fetch_range(job, *file, &outcome));
   *linked_etag = outcome.linked_etag;
-  return file.finish_hash();
+  return file->finish();
 }
 
-// Parts in parallel, each resumable on its own, then joined into the partial file (hashed as it
-// is written). kUnsupported when the server ignores ranges.
+// Parts in parallel, each written at its place in the one partial file and resumable on its own.
+// kUnsupported when the server ignores ranges.
 Result<Digest> fetch_parallel(const BlobSource& source, const DownloadOptions& options, const std::string& partial,
                               std::string* linked_etag) {
-  const uint64_t size = *source.size;
   const int n = std::max(2, options.parallel_parts);
-  const uint64_t chunk = (size + n - 1) / n;
-  std::vector<PartFile> files(n);
+  HERD_ASSIGN_OR_RETURN(std::unique_ptr<PartialFile> file, PartialFile::open_parts(partial, *source.size, n));
   std::vector<Status> results(n);
   std::vector<RangeOutcome> outcomes(n);
   std::atomic<bool> cancel{false};
-  for (int i = 0; i < n; ++i) {
-    HERD_ASSIGN_OR_RETURN(files[i], PartFile::open(part_path(partial, i), /*hash=*/false));
-  }
   std::vector<std::thread> threads;
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       RangeJob job;
       job.source = &source;
       job.options = &options;
-      job.first = std::min(size, chunk * i);
-      job.length = std::min(size, chunk * (i + 1)) - job.first;
+      job.part = i;
+      job.first = file->part_first(i);
+      job.length = file->part_length(i);
       job.whole_blob = false;
       job.cancel = &cancel;
-      results[i] = fetch_range(job, files[i], &outcomes[i]);
+      results[i] = fetch_range(job, *file, &outcomes[i]);
       if (!results[i].ok()) cancel = true;  // one part failed: the others stop early
     });
   }
@@ -98,30 +90,13 @@ Result<Digest> fetch_parallel(const BlobSource& source, const DownloadOptions& o
   for (const RangeOutcome& o : outcomes) {
     if (!o.linked_etag.empty()) *linked_etag = o.linked_etag;
   }
-  HERD_ASSIGN_OR_RETURN(PartFile joined, PartFile::open(partial, /*hash=*/true));
-  HERD_RETURN_IF_ERROR(joined.truncate());
-  std::vector<char> buf(1 << 20);
-  for (int i = 0; i < n; ++i) {
-    FILE* in = std::fopen(part_path(partial, i).c_str(), "rb");
-    if (in == nullptr) return io_error("reading " + part_path(partial, i));
-    size_t got = 0;
-    Status s;
-    while (s.ok() && (got = std::fread(buf.data(), 1, buf.size(), in)) > 0) s = joined.append({buf.data(), got});
-    std::fclose(in);
-    HERD_RETURN_IF_ERROR(s);
-  }
-  if (joined.size() != size) return io_error("the joined parts have " + std::to_string(joined.size()) + " bytes");
-  return joined.finish_hash();
+  return file->finish();
 }
 
-void remove_parts(const std::string& partial, const DownloadOptions& options) {
-  for (int i = 0; i < std::max(2, options.parallel_parts); ++i) remove_quietly(part_path(partial, i));
-}
-
-uint64_t size_on_disk(const std::string& path) {
-  std::error_code ec;
-  const uintmax_t n = fs::file_size(path, ec);
-  return ec ? 0 : static_cast<uint64_t>(n);
+// What the file system already gave the partial file (a split download reserves the whole blob).
+uint64_t allocated_bytes(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_blocks) * 512 : 0;
 }
 
 Result<uint64_t> statvfs_free_bytes(const std::string& dir) {
@@ -137,20 +112,11 @@ std::string in_megabytes(uint64_t bytes) {
 }
 
 // Refuses, before a byte is fetched, a download the file system cannot hold: what is still
-// missing from the partial file, and with parallel parts the whole blob once more for the copy
-// that joins them.
+// missing from the partial file.
 Status check_free_space(const StoreLayout& layout, const BlobSource& source, const DownloadOptions& options,
-                        const std::string& partial, bool parallel) {
+                        const std::string& partial) {
   if (!source.size) return Status();  // unknown until the response says; the write fails cleanly then
-  const uint64_t size = *source.size;
-  uint64_t on_disk = size_on_disk(partial);
-  uint64_t need = 0;
-  if (parallel) {
-    for (int i = 0; i < std::max(2, options.parallel_parts); ++i) on_disk += size_on_disk(part_path(partial, i));
-    need = 2 * size - std::min(2 * size, on_disk);
-  } else {
-    need = size - std::min(size, on_disk);
-  }
+  const uint64_t need = *source.size - std::min(*source.size, allocated_bytes(partial));
   HERD_ASSIGN_OR_RETURN(const uint64_t free,
                         options.free_bytes ? options.free_bytes(layout.tmp_dir()) : statvfs_free_bytes(layout.tmp_dir()));
   if (need <= free) return Status();
@@ -166,17 +132,15 @@ Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source
   // One download per blob: whoever comes second waits here, then finds the blob present.
   HERD_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(paths.lock, FileLock::Mode::kExclusive, /*wait=*/true));
   if (source.digest && fs::exists(layout.blob_path(*source.digest))) {
-    remove_quietly(paths.partial);
-    remove_parts(paths.partial, options);
+    PartialFile::remove(paths.partial);
     return *source.digest;
   }
   const bool parallel = source.size && *source.size >= options.parallel_min_size && options.parallel_parts > 1;
-  HERD_RETURN_IF_ERROR(check_free_space(layout, source, options, paths.partial, parallel));
+  HERD_RETURN_IF_ERROR(check_free_space(layout, source, options, paths.partial));
   std::string linked_etag;
   Result<Digest> got = unsupported("not attempted");
   if (parallel) {
     got = fetch_parallel(source, options, paths.partial, &linked_etag);
-    if (!got.ok() && got.status().code() == StatusCode::kUnsupported) remove_parts(paths.partial, options);
   }
   if (!parallel || (!got.ok() && got.status().code() == StatusCode::kUnsupported)) {
     got = fetch_single(source, options, paths.partial, &linked_etag);
@@ -184,22 +148,20 @@ Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source
   if (!got.ok()) {
     // Wrong bytes are worth nothing to a resume; a network failure keeps them.
     if (got.status().code() == StatusCode::kCorruptFile) {
-      remove_quietly(paths.partial);
-      remove_parts(paths.partial, options);
+      PartialFile::remove(paths.partial);
     }
     return got.status().with_context("downloading " + source.url);
   }
   std::optional<Digest> expected = source.digest;
   if (!expected) expected = etag_digest(linked_etag);
   if (expected && *expected != *got) {
-    remove_quietly(paths.partial);
-    remove_parts(paths.partial, options);
+    PartialFile::remove(paths.partial);
     return corrupt_file("downloading " + source.url + ": sha256 mismatch: expected " + expected->to_string() +
                         ", got " + got->to_string());
   }
   // *got was computed over every byte as it was written: no second read.
   HERD_RETURN_IF_ERROR(install_blob_file(layout, paths.partial, *got).with_context("storing " + source.url));
-  remove_parts(paths.partial, options);
+  PartialFile::remove(paths.partial);  // the record; the file itself is a blob now
   return *got;
 }
 

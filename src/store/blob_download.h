@@ -1,5 +1,6 @@
 // Downloads one blob into the store: resumable (HTTP Range from what tmp/ already holds),
-// verified (sha256 computed as the bytes land; only a matching file is renamed into blobs/),
+// verified (sha256 computed on another thread as the bytes land; only a matching file is renamed
+// into blobs/),
 // locked (one process per blob; the others wait and find it present), retried with backoff,
 // stalls aborted, and big blobs fetched as several ranges in parallel.
 #pragma once
@@ -42,7 +43,7 @@ struct BlobSource {
 // Downloads (or finds) the blob and returns its digest. kUnavailable: the network failed and
 // a later pull resumes from what is in tmp/; kCorruptFile: the bytes were wrong (discarded);
 // kResourceExhausted: the blob's known size does not fit in the free space (checked before any
-// byte is fetched; parallel parts need room twice, since they are joined by copying).
+// byte is fetched; parts write in place, so the blob needs room once).
 Result<Digest> download_blob(const StoreLayout& layout, const BlobSource& source, const DownloadOptions& options);
 
 }  // namespace herd::store

@@ -33,12 +33,6 @@ class Fd {
   int fd_;
 };
 
-Status errno_error(const std::string& what) {
-  const int e = errno;
-  return Status(e == ENOSPC || e == EDQUOT ? StatusCode::kResourceExhausted : StatusCode::kIoError,
-                what + ": " + std::strerror(e));
-}
-
 // Reads `in` to the end, hashing, and writing to `out` when out >= 0.
 Result<Digest> stream(int in, int out, uint64_t total, const std::string& path,
                       const std::function<void(uint64_t, uint64_t)>& on_bytes) {
@@ -48,13 +42,13 @@ Result<Digest> stream(int in, int out, uint64_t total, const std::string& path,
   for (;;) {
     const ssize_t n = ::read(in, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("reading " + path);
+    if (n < 0) return errno_status("reading " + path);
     if (n == 0) break;
     hash.update(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
     for (ssize_t off = 0; out >= 0 && off < n;) {
       const ssize_t w = ::write(out, buf.data() + off, static_cast<size_t>(n - off));
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return errno_error("writing the store");
+      if (w < 0) return errno_status("writing the store");
       off += w;
     }
     done += static_cast<uint64_t>(n);
@@ -75,9 +69,9 @@ Result<ImportedBlob> import_blob_file(const StoreLayout& layout, const std::stri
   HERD_RETURN_IF_ERROR(check_regular_file(path));
   HERD_RETURN_IF_ERROR(layout.ensure_directories());
   Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return errno_error("opening " + path);
+  if (in.get() < 0) return errno_status("opening " + path);
   struct stat st {};
-  if (::fstat(in.get(), &st) != 0) return errno_error(path);
+  if (::fstat(in.get(), &st) != 0) return errno_status(path);
   ImportedBlob blob;
   blob.size = static_cast<uint64_t>(st.st_size);
   if (expected && ::access(layout.blob_path(*expected).c_str(), F_OK) == 0) {
@@ -101,16 +95,16 @@ Result<ImportedBlob> import_blob_file(const StoreLayout& layout, const std::stri
       HERD_RETURN_IF_ERROR(fsync_directory(layout.blobs_dir()));
       return blob;
     }
-    if (::lseek(in.get(), 0, SEEK_SET) != 0) return errno_error("rewinding " + path);
+    if (::lseek(in.get(), 0, SEEK_SET) != 0) return errno_status("rewinding " + path);
   }
   static std::atomic<uint64_t> counter{0};
   const std::string tmp = layout.tmp_dir() + "/import." + std::to_string(::getpid()) + "." +
                           std::to_string(counter++) + ".tmp";
   Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (out.get() < 0) return errno_error("creating " + tmp);
+  if (out.get() < 0) return errno_status("creating " + tmp);
   Result<Digest> d = stream(in.get(), out.get(), blob.size, path, on_bytes);
   Status s = d.status();
-  if (::close(out.release()) != 0 && s.ok()) s = errno_error("closing " + tmp);
+  if (::close(out.release()) != 0 && s.ok()) s = errno_status("closing " + tmp);
   if (s.ok() && expected && *d != *expected) s = mismatch(path, *expected, *d);
   if (s.ok()) s = install_blob_file(layout, tmp, *d);  // hashed as it was written
   if (!s.ok()) {

@@ -1,27 +1,13 @@
 #include "store/range_fetch.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cstring>
-#include <span>
 #include <thread>
-#include <utility>
-#include <vector>
 
 #include "store/http_fetch.h"
 
 namespace herd::store {
 namespace {
-
-Status errno_status(const std::string& what, int err) {
-  const std::string message = what + ": " + std::strerror(err);
-  return err == ENOSPC || err == EDQUOT ? resource_exhausted(message) : io_error(message);
-}
 
 bool parse_u64(std::string_view s, uint64_t* out) {
   if (s.empty()) return false;
@@ -42,7 +28,7 @@ void back_off(const RangeJob& job, int fruitless) {
 
 // Checks the first answer of an attempt against what was asked: where the bytes start and how
 // many the whole has. May restart the file (a 200 to a Range request on a whole blob).
-Status check_answer(const RangeJob& job, const HttpResponse& r, bool ranged, uint64_t start, PartFile& file,
+Status check_answer(const RangeJob& job, const HttpResponse& r, bool ranged, uint64_t start, PartialFile& file,
                     std::optional<uint64_t>* length) {
   if (r.status == 206) {
     uint64_t a = 0, b = 0;
@@ -65,7 +51,7 @@ Status check_answer(const RangeJob& job, const HttpResponse& r, bool ranged, uin
   if (ranged) {
     // The server ignored the Range: this body starts at byte 0.
     if (!job.whole_blob) return unsupported("the server ignores Range requests");
-    HERD_RETURN_IF_ERROR(file.truncate());
+    HERD_RETURN_IF_ERROR(file.restart(job.part));
   }
   uint64_t content_length = 0;
   if (job.whole_blob && parse_u64(r.header("content-length"), &content_length)) {
@@ -79,15 +65,15 @@ Status check_answer(const RangeJob& job, const HttpResponse& r, bool ranged, uin
 }
 
 // One request: continues the file from its size.
-Status attempt(const RangeJob& job, PartFile& file, RangeOutcome* outcome, std::optional<uint64_t>* length) {
+Status attempt(const RangeJob& job, PartialFile& file, RangeOutcome* outcome, std::optional<uint64_t>* length) {
   HttpRequest req;
   req.url = job.source->url;
   req.bearer_token = job.source->bearer_token;
   req.connect_timeout_s = job.options->connect_timeout_s;
   req.stall_timeout_s = job.options->stall_timeout_s;
   req.cancel = job.cancel;
-  const uint64_t start = job.first + file.size();
-  const bool ranged = file.size() > 0 || !job.whole_blob;
+  const uint64_t start = job.first + file.written(job.part);
+  const bool ranged = file.written(job.part) > 0 || !job.whole_blob;
   if (ranged) {
     req.range_first = start;
     if (!job.whole_blob && *length) req.range_last = job.first + **length - 1;
@@ -100,10 +86,10 @@ Status attempt(const RangeJob& job, PartFile& file, RangeOutcome* outcome, std::
           outcome->linked_etag = r.header_any_hop("x-linked-etag");
           HERD_RETURN_IF_ERROR(check_answer(job, r, ranged, start, file, length));
         }
-        if (*length && file.size() + bytes.size() > **length) {
+        if (*length && file.written(job.part) + bytes.size() > **length) {
           return corrupt_file("the server sent more than the expected " + std::to_string(**length) + " bytes");
         }
-        HERD_RETURN_IF_ERROR(file.append(bytes));
+        HERD_RETURN_IF_ERROR(file.append(job.part, bytes));
         if (job.options->on_bytes) job.options->on_bytes(bytes.size(), false);
         return Status();
       }));
@@ -116,84 +102,19 @@ Status attempt(const RangeJob& job, PartFile& file, RangeOutcome* outcome, std::
       return corrupt_file("the server's blob has " + std::to_string(a) + " bytes, not the expected " +
                           std::to_string(**length));
     }
-    HERD_RETURN_IF_ERROR(file.truncate());
+    HERD_RETURN_IF_ERROR(file.restart(job.part));
     return unavailable("the server refused to continue at byte " + std::to_string(start));
   }
   if (response.status < 200 || response.status >= 300) return status_error("GET " + job.source->url, response);
   if (response.status == 204) return corrupt_file("GET " + job.source->url + ": no content");
-  if (*length && file.size() < **length) {
-    return unavailable("the download ended after " + std::to_string(file.size()) + " of " +
+  if (*length && file.written(job.part) < **length) {
+    return unavailable("the download ended after " + std::to_string(file.written(job.part)) + " of " +
                        std::to_string(**length) + " bytes");
   }
   return Status();
 }
 
 }  // namespace
-
-Result<PartFile> PartFile::open(const std::string& path, bool hash) {
-  PartFile f;
-  f.path_ = path;
-  f.hashing_ = hash;
-  f.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (f.fd_ < 0) return errno_status("opening " + path, errno);
-  struct stat st {};
-  if (fstat(f.fd_, &st) != 0) return errno_status("stat " + path, errno);
-  if (!S_ISREG(st.st_mode)) return io_error(path + " is not a regular file");
-  f.size_ = static_cast<uint64_t>(st.st_size);
-  if (hash) {
-    std::vector<uint8_t> buf(1 << 20);
-    uint64_t at = 0;
-    while (at < f.size_) {
-      const ssize_t n = pread(f.fd_, buf.data(), buf.size(), static_cast<off_t>(at));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return errno_status("reading " + path, n < 0 ? errno : EIO);
-      f.hash_.update(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
-      at += static_cast<uint64_t>(n);
-    }
-  }
-  return f;
-}
-
-PartFile::PartFile(PartFile&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)), size_(o.size_), hashing_(o.hashing_), hash_(std::move(o.hash_)),
-      path_(std::move(o.path_)) {}
-
-PartFile& PartFile::operator=(PartFile&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(o.fd_, -1);
-    size_ = o.size_;
-    hashing_ = o.hashing_;
-    hash_ = std::move(o.hash_);
-    path_ = std::move(o.path_);
-  }
-  return *this;
-}
-
-PartFile::~PartFile() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-Status PartFile::append(std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(size_));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return errno_status("writing " + path_, n < 0 ? errno : EIO);
-    if (hashing_) hash_.update(bytes.substr(0, static_cast<size_t>(n)));
-    size_ += static_cast<uint64_t>(n);
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status();
-}
-
-Status PartFile::truncate() {
-  if (ftruncate(fd_, 0) != 0) return errno_status("truncating " + path_, errno);
-  size_ = 0;
-  hash_ = Sha256();
-  return Status();
-}
-
-Digest PartFile::finish_hash() { return hash_.finish(); }
 
 bool parse_content_range(std::string_view value, uint64_t* first, uint64_t* last, std::optional<uint64_t>* total) {
   if (value.rfind("bytes ", 0) != 0) return false;
@@ -215,21 +136,21 @@ bool parse_content_range(std::string_view value, uint64_t* first, uint64_t* last
   return true;
 }
 
-Status fetch_range(const RangeJob& job, PartFile& file, RangeOutcome* outcome) {
+Status fetch_range(const RangeJob& job, PartialFile& file, RangeOutcome* outcome) {
   std::optional<uint64_t> length = job.length;
-  if (length && file.size() > *length) HERD_RETURN_IF_ERROR(file.truncate());
-  if (file.size() > 0 && job.options->on_bytes) job.options->on_bytes(file.size(), true);
+  if (length && file.written(job.part) > *length) HERD_RETURN_IF_ERROR(file.restart(job.part));
+  if (file.written(job.part) > 0 && job.options->on_bytes) job.options->on_bytes(file.written(job.part), true);
   // Only bytes past the furthest point reached count as progress, so that a server that keeps
   // forcing restarts still runs out of attempts.
-  uint64_t furthest = file.size();
+  uint64_t furthest = file.written(job.part);
   int fruitless = 0;
   for (;;) {
-    if (length && file.size() == *length) return Status();
+    if (length && file.written(job.part) == *length) return Status();
     Status s = attempt(job, file, outcome, &length);
     if (s.ok()) return s;
     if (s.code() != StatusCode::kUnavailable || cancelled(job)) return s;
-    if (file.size() > furthest) {
-      furthest = file.size();
+    if (file.written(job.part) > furthest) {
+      furthest = file.written(job.part);
       fruitless = 0;
     } else if (++fruitless >= job.options->max_attempts) {
       return s;

@@ -16,15 +16,15 @@
 #include "base/mapped_file.h"
 
 namespace herd::store {
-namespace {
 
-Status errno_status(const std::string& what) {
-  const int e = errno;
+Status errno_status(const std::string& what, int e) {
   const StatusCode code = e == ENOSPC || e == EDQUOT ? StatusCode::kResourceExhausted
                           : e == ENOENT          ? StatusCode::kNotFound
                                                  : StatusCode::kIoError;
   return Status(code, what + ": " + std::strerror(e));
 }
+
+namespace {
 
 std::string parent_of(const std::string& path) {
   const size_t slash = path.find_last_of('/');

@@ -2,6 +2,7 @@
 // uses: write to a temporary file in the store, fsync, rename, fsync the directory.
 #pragma once
 
+#include <cerrno>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,10 @@ Status commit_blob_file(const StoreLayout& layout, const std::string& tmp_file, 
 Status install_blob_file(const StoreLayout& layout, const std::string& tmp_file, const Digest& digest);
 
 Status fsync_directory(const std::string& dir);
+
+// `what` failed with `err`: kResourceExhausted for a full disk or quota, kNotFound for a
+// missing file, else kIoError; the message ends with strerror.
+Status errno_status(const std::string& what, int err = errno);
 
 // A whole small file: only a regular file of at most `limit` bytes (else kInvalidArgument).
 Result<std::string> read_small_file(const std::string& path, size_t limit);

@@ -22,14 +22,15 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// "X.partial" and the parallel parts "X.partial.<n>" belong to the download that "X.lock"
-// guards (a server upload's "upload-<id>.partial" has no lock file at all).
+// "X.partial", its record of parts "X.partial.parts" (and the record being replaced,
+// "X.partial.parts.new") and the parts of older versions "X.partial.<n>" belong to the download
+// that "X.lock" guards (a server upload's "upload-<id>.partial" has no lock file at all).
 std::optional<std::string> lock_of_partial(const std::string& name) {
   constexpr std::string_view kPartial = ".partial";
   const size_t at = name.rfind(kPartial);
   if (at == std::string::npos || at == 0) return std::nullopt;
   const std::string_view rest = std::string_view(name).substr(at + kPartial.size());
-  if (!rest.empty()) {
+  if (!rest.empty() && rest != ".parts" && rest != ".parts.new") {
     if (rest.size() < 2 || rest[0] != '.') return std::nullopt;
     for (char c : rest.substr(1)) {
       if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;

@@ -2,6 +2,7 @@
 // ranges, and two downloads of one blob. After every fault the store must hold only blobs whose
 // names match their bytes.
 #include "store/blob_download.h"
+#include "store/partial_file.h"
 
 #include <gtest/gtest.h>
 
@@ -203,7 +204,51 @@ TEST_F(BlobDownloadTest, BigBlobsComeInParallelRanges) {
     EXPECT_EQ(r.request.header("range").rfind("bytes=", 0), 0u);
   }
   EXPECT_EQ(served(), fx_.stories().bytes.size());
-  for (int i = 0; i < 4; ++i) EXPECT_FALSE(fs::exists(partial_path() + "." + std::to_string(i)));
+  EXPECT_FALSE(fs::exists(partial_path()));
+  EXPECT_FALSE(fs::exists(PartialFile::record_path(partial_path())));
+}
+
+TEST_F(BlobDownloadTest, AnInterruptedSplitDownloadResumesEachPart) {
+  options_.parallel_min_size = 1000;
+  options_.parallel_parts = 4;
+  options_.max_attempts = 1;
+  // Every part is cut short, then the server fails: the download gives up with part of each
+  // part on disk.
+  auto served_requests = std::make_shared<std::atomic<int>>(0);
+  const std::string blob = fx_.blob_path(fx_.stories().hex);
+  fx_.set_fault([=](const FixtureRequest& req, FixtureReply& r) {
+    if (req.target != blob) return;
+    if (served_requests->fetch_add(1) < 4) {
+      r.cut_after = 50000;
+    } else {
+      r = FixtureReply{};
+      r.status = 503;
+    }
+  });
+  Result<Digest> d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kUnavailable) << d.status().to_string();
+  const uint64_t kept = PartialFile::bytes_kept(partial_path());
+  EXPECT_GE(kept, 50000u);
+  EXPECT_EQ(fs::file_size(partial_path()), fx_.stories().bytes.size()) << "one file, each part at its place";
+  fx_.set_fault(nullptr);
+  fx_.server().clear_log();
+  d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_EQ(testing::slurp(blob_path()), fx_.stories().bytes);
+  EXPECT_EQ(served(), fx_.stories().bytes.size() - kept) << "only what was missing came again";
+  EXPECT_FALSE(fs::exists(PartialFile::record_path(partial_path())));
+}
+
+TEST_F(BlobDownloadTest, ASingleStreamsPrefixIsKeptByASplitDownload) {
+  const std::string& bytes = fx_.stories().bytes;
+  write_partial(bytes.substr(0, 400000));
+  options_.parallel_min_size = 1000;
+  options_.parallel_parts = 4;
+  Result<Digest> d = download_blob(home_.layout(), stories_source(), options_);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_EQ(testing::slurp(blob_path()), bytes);
+  EXPECT_EQ(served(), bytes.size() - 400000);
 }
 
 TEST_F(BlobDownloadTest, ParallelPartsRetryOnTheirOwn) {
@@ -313,17 +358,17 @@ TEST_F(BlobDownloadTest, WhatIsOnDiskCountsTowardsTheNeed) {
   EXPECT_EQ(testing::slurp(blob_path()), bytes);
 }
 
-TEST_F(BlobDownloadTest, ParallelPartsNeedRoomTwiceForTheJoin) {
+TEST_F(BlobDownloadTest, ParallelPartsNeedRoomOnce) {
   const uint64_t size = fx_.stories().bytes.size();
   options_.parallel_min_size = 1000;
   options_.parallel_parts = 4;
-  uint64_t free = 2 * size - 1;
+  uint64_t free = size - 1;
   options_.free_bytes = [&](const std::string&) -> Result<uint64_t> { return free; };
   Result<Digest> d = download_blob(home_.layout(), stories_source(), options_);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(fx_.server().log().size(), 0u);
-  free = 2 * size;
+  free = size;
   d = download_blob(home_.layout(), stories_source(), options_);
   ASSERT_TRUE(d.ok()) << d.status().to_string();
   EXPECT_EQ(testing::slurp(blob_path()), fx_.stories().bytes);

@@ -15,6 +15,7 @@
 
 #include "fixture_registry.h"
 #include "store/model_store.h"
+#include "store/partial_file.h"
 #include "store_checks.h"
 
 extern char** environ;
@@ -81,17 +82,9 @@ class PullCommandTest : public ::testing::Test {
       }
     });
   }
+  // What a resume would keep (a split download's file has the blob's size from the start).
   uint64_t bytes_on_disk() const {
-    uint64_t n = 0;
-    const std::string tmp = home_.layout().tmp_dir();
-    if (!fs::exists(tmp)) return 0;
-    for (const auto& e : fs::directory_iterator(tmp)) {
-      if (e.path().filename().string().find(fx_.stories().hex) != std::string::npos &&
-          e.path().extension() != ".lock") {
-        n += e.file_size();
-      }
-    }
-    return n;
+    return PartialFile::bytes_kept(home_.layout().partial_path(*Digest::from_hex(fx_.stories().hex)));
   }
   bool pulled() const { return ModelStore(home_.layout()).contains(*ModelRef::parse("stories260K")); }
 

@@ -37,17 +37,21 @@ class TmpSweepTest : public ::testing::Test {
 
 TEST_F(TmpSweepTest, RemovesOldUnheldPartialsAndTheirPartsOnly) {
   make("sha256-aa.partial", std::chrono::hours(25), "0123456789");
-  make("sha256-aa.partial.0", std::chrono::hours(25), "01234");
+  make("sha256-aa.partial.0", std::chrono::hours(25), "01234");  // a part of an older version
+  make("sha256-aa.partial.parts", std::chrono::hours(25), "0123456");
+  make("sha256-aa.partial.parts.new", std::chrono::hours(25), "01");
   make("sha256-aa.lock", std::chrono::hours(25), "");
   make("sha256-bb.partial", std::chrono::hours(2));  // young: a pull may resume it
   make("upload-x.partial", std::chrono::hours(30));   // a server upload: no lock file at all
   make("manifest.1.2.tmp", std::chrono::hours(30));   // not the default sweep's business
   Result<TmpSweepReport> r = sweep_tmp(store_.layout(), TmpSweepOptions{});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  EXPECT_EQ(r->files, 3u);
-  EXPECT_EQ(r->bytes, 10u + 5u + 10u);
+  EXPECT_EQ(r->files, 5u);
+  EXPECT_EQ(r->bytes, 10u + 5u + 7u + 2u + 10u);
   EXPECT_FALSE(fs::exists(tmp("sha256-aa.partial")));
   EXPECT_FALSE(fs::exists(tmp("sha256-aa.partial.0")));
+  EXPECT_FALSE(fs::exists(tmp("sha256-aa.partial.parts")));
+  EXPECT_FALSE(fs::exists(tmp("sha256-aa.partial.parts.new")));
   EXPECT_FALSE(fs::exists(tmp("upload-x.partial")));
   EXPECT_TRUE(fs::exists(tmp("sha256-bb.partial")));
   EXPECT_TRUE(fs::exists(tmp("sha256-aa.lock")));
@@ -56,14 +60,14 @@ TEST_F(TmpSweepTest, RemovesOldUnheldPartialsAndTheirPartsOnly) {
 
 TEST_F(TmpSweepTest, APartialWhoseLockIsHeldIsNeverTouched) {
   make("sha256-cc.partial", std::chrono::hours(48));
-  make("sha256-cc.partial.1", std::chrono::hours(48));
+  make("sha256-cc.partial.parts", std::chrono::hours(48));
   Result<FileLock> pulling = FileLock::acquire(tmp("sha256-cc.lock"), FileLock::Mode::kExclusive, false);
   ASSERT_TRUE(pulling.ok());
   Result<TmpSweepReport> r = store_.prune_tmp();
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->files, 0u);
   EXPECT_TRUE(fs::exists(tmp("sha256-cc.partial")));
-  EXPECT_TRUE(fs::exists(tmp("sha256-cc.partial.1")));
+  EXPECT_TRUE(fs::exists(tmp("sha256-cc.partial.parts")));
   EXPECT_TRUE(fs::exists(tmp("sha256-cc.lock")));
 
   *pulling = FileLock();  // the pull ends

@@ -1,0 +1,44 @@
+// A context-free grammar over bytes: what GBNF text and JSON schemas compile to, and what
+// GrammarMatcher runs. Terminals are byte sets, not code points: a character class over code
+// points (GBNF's [^"\\], '.', \u escapes) is expanded into UTF-8 byte sequences when the grammar
+// is built (utf8_ranges.h), so the matcher only ever compares one byte with a 256-bit set, and a
+// token that ends inside a multi-byte character needs no special case.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace herd::grammar {
+
+using ByteSet = std::bitset<256>;
+
+struct Element {
+  enum class Kind : uint8_t { kBytes, kRule };
+  Kind kind = Kind::kBytes;
+  ByteSet bytes;     // kBytes: the next byte must be one of these
+  int32_t rule = 0;  // kRule: an index into Grammar::rules
+};
+
+using Sequence = std::vector<Element>;  // elements in order; empty: matches nothing (epsilon)
+
+struct Rule {
+  std::string name;                   // for messages; generated helper rules get "name_3"-style names
+  std::vector<Sequence> alternatives;  // at least one
+};
+
+struct Grammar {
+  std::vector<Rule> rules;
+  int32_t root = 0;
+};
+
+// Checks what GrammarMatcher relies on: every rule has an alternative and every reference a
+// rule; no rule can reach itself again before consuming a byte (left recursion, direct or
+// through nullable prefixes), which would make expansion endless. kInvalidArgument names the
+// rule.
+Status validate(const Grammar& grammar);
+
+}  // namespace herd::grammar

@@ -41,4 +41,8 @@ struct Grammar {
 // rule.
 Status validate(const Grammar& grammar);
 
+// A rule on a left-recursive cycle, or -1 (validate()'s check, for callers that want to point at
+// where the rule was written). Call only on a grammar whose references are in range.
+int32_t left_recursive_rule(const Grammar& grammar);
+
 }  // namespace herd::grammar

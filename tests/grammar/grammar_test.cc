@@ -5,18 +5,8 @@
 namespace herd::grammar {
 namespace {
 
-Element bytes(char c) {
-  Element e;
-  e.bytes.set(uint8_t(c));
-  return e;
-}
-
-Element ref(int32_t rule) {
-  Element e;
-  e.kind = Element::Kind::kRule;
-  e.rule = rule;
-  return e;
-}
+Element bytes(char c) { return byte_element(uint8_t(c)); }
+Element ref(int32_t rule) { return rule_element(rule); }
 
 TEST(GrammarValidate, AcceptsRightRecursion) {
   Grammar g;

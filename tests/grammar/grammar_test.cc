@@ -73,5 +73,17 @@ TEST(GrammarValidate, ANonNullablePrefixBreaksTheCycle) {
   EXPECT_TRUE(validate(g).ok());
 }
 
+TEST(GrammarValidate, NullableThroughALongChainAndRepeatedReferences) {
+  // r0 ::= r1 r1 ... r(n-1) ::= rn, rn ::= (empty); root ::= r0 root "x" is then left-recursive.
+  Grammar g;
+  const int32_t n = 3000;
+  g.rules.push_back({"root", {{ref(1), ref(0), bytes('x')}, {bytes('y')}}});
+  for (int32_t i = 0; i < n; ++i) g.rules.push_back({"r" + std::to_string(i), {{ref(i + 2), ref(i + 2)}}});
+  g.rules.push_back({"end", {{}}});
+  EXPECT_FALSE(validate(g).ok());
+  g.rules.back().alternatives = {{bytes('e')}};  // now nothing is nullable
+  EXPECT_TRUE(validate(g).ok());
+}
+
 }  // namespace
 }  // namespace herd::grammar

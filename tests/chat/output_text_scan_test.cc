@@ -1,0 +1,37 @@
+#include "chat/output_text_scan.h"
+
+#include <gtest/gtest.h>
+
+namespace herd::chat {
+namespace {
+
+TEST(OutputTextScan, FirstMarkerIsTheEarliest) {
+  const std::vector<std::string> markers = {"<tool_call>", "<think>"};
+  const MarkerMatch m = find_first_marker("a <think> b <tool_call>", markers);
+  EXPECT_EQ(m.pos, 2u);
+  EXPECT_EQ(m.index, 1u);
+  EXPECT_EQ(find_first_marker("no markers", markers).pos, std::string_view::npos);
+}
+
+TEST(OutputTextScan, PartialMarkerSuffixIsTheLongestPossibleStart) {
+  const std::vector<std::string> markers = {"<tool_call>", "</think>"};
+  EXPECT_EQ(partial_marker_suffix("abc <tool_ca", markers), 8u);
+  EXPECT_EQ(partial_marker_suffix("abc </", markers), 2u);
+  EXPECT_EQ(partial_marker_suffix("abc <", markers), 1u);
+  EXPECT_EQ(partial_marker_suffix("abc <x", markers), 0u);
+  EXPECT_EQ(partial_marker_suffix("<tool_call>", markers), 0u);  // a whole marker is not held
+  EXPECT_EQ(partial_marker_suffix("", markers), 0u);
+}
+
+TEST(OutputTextScan, CompleteUtf8PrefixStopsBeforeACutCharacter) {
+  EXPECT_EQ(complete_utf8_prefix("abc"), 3u);
+  EXPECT_EQ(complete_utf8_prefix("ab\xC3"), 2u);
+  EXPECT_EQ(complete_utf8_prefix("ab\xC3\xA9"), 4u);
+  EXPECT_EQ(complete_utf8_prefix("\xF0\x9F\x98"), 0u);
+  EXPECT_EQ(complete_utf8_prefix("\xF0\x9F\x98\x80"), 4u);
+  EXPECT_EQ(complete_utf8_prefix("a\x80\x80\x80"), 4u);  // stray continuations are not waited on
+  EXPECT_EQ(complete_utf8_prefix("a\xFF"), 2u);
+}
+
+}  // namespace
+}  // namespace herd::chat

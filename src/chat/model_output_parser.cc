@@ -8,6 +8,7 @@
 #include "chat/output_text_scan.h"
 #include "chat/tool_call_id.h"
 #include "chat/tool_call_reader.h"
+#include "tokenizer/utf8.h"
 
 namespace herd::chat {
 namespace {
@@ -75,7 +76,7 @@ struct ModelOutputParser::Impl {
 
   // One decision on the pending bytes; false when nothing more can be decided now.
   bool step(bool at_end) {
-    const size_t limit = at_end ? pending.size() : complete_utf8_prefix(pending);
+    const size_t limit = at_end ? pending.size() : utf8_complete_prefix(pending);
     const std::string_view avail(pending.data(), limit);
     if (mode == Mode::kCall) return step_call(avail, at_end);
     if (skip_space || skip_separators) {

@@ -32,23 +32,6 @@ size_t partial_marker_suffix(std::string_view text, const std::vector<std::strin
   return longest;
 }
 
-size_t complete_utf8_prefix(std::string_view text) {
-  const size_t n = text.size();
-  for (size_t back = 1; back <= 3 && back <= n; ++back) {
-    const auto c = static_cast<unsigned char>(text[n - back]);
-    if ((c & 0xC0) == 0x80) continue;  // a continuation byte: look further back for the lead
-    size_t need = 1;
-    if (c >= 0xC0 && c < 0xE0)
-      need = 2;
-    else if (c >= 0xE0 && c < 0xF0)
-      need = 3;
-    else if (c >= 0xF0 && c < 0xF8)
-      need = 4;
-    return need > back ? n - back : n;
-  }
-  return n;
-}
-
 size_t skip_json_space(std::string_view text, size_t from) {
   while (from < text.size() && is_json_space(text[from])) ++from;
   return from;

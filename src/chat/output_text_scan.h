@@ -1,5 +1,6 @@
 // Byte-level helpers of the model output parser: finding markers in streamed text, and how
-// much of a buffer's end must wait (a marker's first bytes, a UTF-8 character's first bytes).
+// much of a buffer's end must wait for a marker's first bytes (a UTF-8 character's first
+// bytes wait by the tokenizer's utf8_complete_prefix).
 #pragma once
 
 #include <cstddef>
@@ -22,10 +23,6 @@ MarkerMatch find_first_marker(std::string_view text, const std::vector<std::stri
 // The length of the longest end of `text` that is a proper beginning of one of `markers`:
 // those bytes cannot be decided until more text comes.
 size_t partial_marker_suffix(std::string_view text, const std::vector<std::string>& markers);
-
-// The length of `text` without a UTF-8 character cut short at its end (up to 3 bytes of a
-// character whose other bytes have not come yet). Invalid bytes count as whole characters.
-size_t complete_utf8_prefix(std::string_view text);
 
 // Index of the first byte of `text` that is not JSON whitespace (text.size() when none).
 size_t skip_json_space(std::string_view text, size_t from = 0);

@@ -23,15 +23,5 @@ TEST(OutputTextScan, PartialMarkerSuffixIsTheLongestPossibleStart) {
   EXPECT_EQ(partial_marker_suffix("", markers), 0u);
 }
 
-TEST(OutputTextScan, CompleteUtf8PrefixStopsBeforeACutCharacter) {
-  EXPECT_EQ(complete_utf8_prefix("abc"), 3u);
-  EXPECT_EQ(complete_utf8_prefix("ab\xC3"), 2u);
-  EXPECT_EQ(complete_utf8_prefix("ab\xC3\xA9"), 4u);
-  EXPECT_EQ(complete_utf8_prefix("\xF0\x9F\x98"), 0u);
-  EXPECT_EQ(complete_utf8_prefix("\xF0\x9F\x98\x80"), 4u);
-  EXPECT_EQ(complete_utf8_prefix("a\x80\x80\x80"), 4u);  // stray continuations are not waited on
-  EXPECT_EQ(complete_utf8_prefix("a\xFF"), 2u);
-}
-
 }  // namespace
 }  // namespace herd::chat

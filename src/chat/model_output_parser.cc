@@ -119,7 +119,7 @@ struct ModelOutputParser::Impl {
       mode = Mode::kReasoning;
       skip_space = true;
     } else if (format.tools == ToolCallFormat::kQwen3Coder) {
-      start_call(marker, make_qwen3_coder_call_reader());
+      start_call(marker, make_qwen3_coder_call_reader(format.parameter_types));
     } else if (format.tools == ToolCallFormat::kMistral) {
       start_call(marker, make_mistral_call_reader());
     } else if (format.tools == ToolCallFormat::kDeepSeekR1) {

@@ -15,8 +15,8 @@
 //   kMistral: [TOOL_CALLS][{"name": ..., "arguments": {...}, "id"?: ...}, ...] (Mistral v0.3,
 //             Nemo, Devstral; also the newer "[TOOL_CALLS]name[ARGS]{...}")
 //   kQwen3Coder: <tool_call>\n<function=NAME>\n<parameter=P>\nVALUE\n</parameter>...</function>
-//             \n</tool_call> (Qwen3-Coder): each VALUE that parses as JSON (other than a string)
-//             is that JSON value, any other VALUE is a string
+//             \n</tool_call> (Qwen3-Coder): VALUE is a string where the tool's schema says
+//             so (OutputFormat::parameter_types), else the JSON value it spells, if any
 //   kDeepSeekR1: <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME\n```json\n{...}
 //             \n```<｜tool▁call▁end｜>, repeated, then <｜tool▁calls▁end｜> (DeepSeek-R1 and its distills)
 //   kGeneric: the whole output is one JSON object {"tool_calls": [{"name", "arguments"}]} or
@@ -33,13 +33,20 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace herd::chat {
+
+// Qwen3-Coder writes parameter values bare, so "42" may be a number or a string: the request's
+// tool schemas say which. Tool name -> parameter name -> its JSON-schema "type" (the first
+// one when it is a list).
+using ToolParameterTypes = std::map<std::string, std::map<std::string, std::string>>;
 
 enum class ToolCallFormat { kNone, kHermes, kLlama3, kMistral, kQwen3Coder, kDeepSeekR1, kGeneric };
 
@@ -52,6 +59,9 @@ struct OutputFormat {
   // Seeds the ids of tool calls the model does not name itself ("call_" + 24 alphanumerics,
   // unique within the message). The server gives each request its own (random) seed.
   uint64_t call_id_seed = 0;
+  // kQwen3Coder: the types of the request's tool parameters (see tool_parameter_types); a
+  // value of a parameter not named here is the JSON it spells, if any, else a string.
+  ToolParameterTypes parameter_types;
 };
 
 // A tool call held back past this many bytes is given up and goes out as content.
@@ -64,6 +74,10 @@ inline constexpr size_t kMaxToolCalls = 128;
 // Mistral templates with [SYSTEM_PROMPT] (Devstral) are kMistral even when they render no
 // tools: those models write [TOOL_CALLS].
 OutputFormat detect_output_format(std::string_view template_source);
+// The parameter types of an OpenAI `tools` array ([{"type": "function", "function": {"name",
+// "parameters": {"properties": {P: {"type": T}}}}}]); entries of any other shape are skipped.
+ToolParameterTypes tool_parameter_types(const nlohmann::ordered_json& tools);
+
 // Whether a rendered prompt ends inside an open think block (the generation prompt opened it):
 // its last non-whitespace text is "<think>" or "<thought>".
 bool prompt_opens_reasoning(std::string_view rendered_prompt);

@@ -46,6 +46,29 @@ OutputFormat detect_output_format(std::string_view template_source) {
   return format;
 }
 
+ToolParameterTypes tool_parameter_types(const nlohmann::ordered_json& tools) {
+  ToolParameterTypes types;
+  if (!tools.is_array()) return types;
+  for (const auto& tool : tools) {
+    if (!tool.is_object() || !tool.contains("function") || !tool["function"].is_object()) continue;
+    const auto& function = tool["function"];
+    if (!function.contains("name") || !function["name"].is_string()) continue;
+    std::map<std::string, std::string>& params = types[function["name"].get<std::string>()];
+    if (!function.contains("parameters") || !function["parameters"].is_object()) continue;
+    const auto& schema = function["parameters"];
+    if (!schema.contains("properties") || !schema["properties"].is_object()) continue;
+    for (const auto& [name, property] : schema["properties"].items()) {
+      if (!property.is_object() || !property.contains("type")) continue;
+      const auto& type = property["type"];
+      if (type.is_string())
+        params[name] = type.get<std::string>();
+      else if (type.is_array() && !type.empty() && type[0].is_string())
+        params[name] = type[0].get<std::string>();
+    }
+  }
+  return types;
+}
+
 bool prompt_opens_reasoning(std::string_view rendered_prompt) {
   size_t end = rendered_prompt.size();
   while (end > 0 && is_json_space(rendered_prompt[end - 1])) --end;

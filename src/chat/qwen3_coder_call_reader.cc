@@ -1,8 +1,9 @@
 // Qwen3-Coder's XML-like tool call, read whole once "</tool_call>" arrives:
 //   <function=NAME>\n<parameter=P>\nVALUE\n</parameter>\n...</function>
-// VALUE is the text between the tags less one newline each side; it becomes the JSON value it
-// spells when it is one other than a string (42, true, null, [..], {..}), else a string.
-// Without a schema "42" meant as a string becomes a number: the template writes values bare.
+// VALUE is the text between the tags less one newline each side. The template writes values
+// bare, so a string parameter (per the request's schema) keeps its text as it is; any other
+// becomes the JSON value the text spells (42, true, null, [..], {..}) when it spells one other
+// than a string, else a string. Without a schema "42" meant as a string becomes a number.
 #include "chat/output_text_scan.h"
 #include "chat/tool_call_reader.h"
 
@@ -25,15 +26,24 @@ bool read_named_tag(std::string_view body, std::string_view prefix, size_t& pos,
   return true;
 }
 
-ToolJson parameter_value(std::string_view text) {
+ToolJson parameter_value(std::string_view text, const std::string* type) {
   if (!text.empty() && text.front() == '\n') text.remove_prefix(1);
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  if (type != nullptr && *type == "string") return ToolJson(std::string(text));
   std::optional<ToolJson> value = parse_tool_json(text);
   if (value && !value->is_string()) return std::move(*value);
   return ToolJson(std::string(text));
 }
 
-Result<ParsedCall> parse_body(std::string_view body) {
+// The schema type of `parameter` of `function`, or nullptr when the request did not say.
+const std::string* type_of(const ToolParameterTypes& types, const std::string& function, const std::string& parameter) {
+  const auto tool = types.find(function);
+  if (tool == types.end()) return nullptr;
+  const auto type = tool->second.find(parameter);
+  return type == tool->second.end() ? nullptr : &type->second;
+}
+
+Result<ParsedCall> parse_body(std::string_view body, const ToolParameterTypes& types) {
   size_t pos = skip_json_space(body);
   ParsedCall call;
   if (!read_named_tag(body, "<function=", pos, call.name)) return invalid_argument("no <function=NAME>");
@@ -51,7 +61,7 @@ Result<ParsedCall> parse_body(std::string_view body) {
     }
     const size_t end = body.find("</parameter>", pos);
     if (end == std::string_view::npos) return invalid_argument("no </parameter>");
-    arguments[parameter] = parameter_value(body.substr(pos, end - pos));
+    arguments[parameter] = parameter_value(body.substr(pos, end - pos), type_of(types, call.name, parameter));
     pos = end + 12;
   }
   call.arguments = dump_tool_json(arguments);
@@ -60,17 +70,22 @@ Result<ParsedCall> parse_body(std::string_view body) {
 
 class Qwen3CoderCallReader : public ClosedBlockReader {
  public:
-  Qwen3CoderCallReader() : ClosedBlockReader(kCloseTag) {}
+  explicit Qwen3CoderCallReader(const ToolParameterTypes& types) : ClosedBlockReader(kCloseTag), types_(types) {}
 
  protected:
   Result<std::vector<ParsedCall>> parse(std::string_view body) const override {
-    HERD_ASSIGN_OR_RETURN(ParsedCall call, parse_body(body));
+    HERD_ASSIGN_OR_RETURN(ParsedCall call, parse_body(body, types_));
     return std::vector<ParsedCall>{std::move(call)};
   }
+
+ private:
+  const ToolParameterTypes& types_;  // the parser's format's, which outlives this reader
 };
 
 }  // namespace
 
-std::unique_ptr<ToolCallReader> make_qwen3_coder_call_reader() { return std::make_unique<Qwen3CoderCallReader>(); }
+std::unique_ptr<ToolCallReader> make_qwen3_coder_call_reader(const ToolParameterTypes& types) {
+  return std::make_unique<Qwen3CoderCallReader>(types);
+}
 
 }  // namespace herd::chat

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/model_output_parser.h"
 #include "chat/tool_call_json.h"
 
 namespace herd::chat {
@@ -53,8 +54,8 @@ std::unique_ptr<ToolCallReader> make_json_call_reader(CallShape shape, std::stri
 // Mistral after "[TOOL_CALLS]": a JSON array of calls, or NAME[ARGS]{...}.
 std::unique_ptr<ToolCallReader> make_mistral_call_reader();
 // Qwen3-Coder after "<tool_call>": <function=NAME><parameter=P>VALUE</parameter>...</function>
-// up to "</tool_call>".
-std::unique_ptr<ToolCallReader> make_qwen3_coder_call_reader();
+// up to "</tool_call>". `types` (kept by the caller, may be empty) says which values are strings.
+std::unique_ptr<ToolCallReader> make_qwen3_coder_call_reader(const ToolParameterTypes& types);
 // DeepSeek-R1 after "<｜tool▁calls▁begin｜>", up to "<｜tool▁calls▁end｜>".
 std::unique_ptr<ToolCallReader> make_deepseek_call_reader();
 

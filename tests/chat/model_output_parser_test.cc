@@ -63,6 +63,8 @@ std::vector<Case> cases() {
   OutputFormat exaone = thinking(true);
   exaone.reasoning_open = "<thought>";
   exaone.reasoning_close = "</thought>";
+  OutputFormat coder_typed = tools(F::kQwen3Coder);
+  coder_typed.parameter_types = {{"lookup", {{"zip", "string"}, {"flag", "string"}, {"days", "integer"}}}};
   OutputFormat r1 = tools(F::kDeepSeekR1, true);
   r1.starts_in_reasoning = true;
   return {
@@ -127,6 +129,10 @@ std::vector<Case> cases() {
        "</function>\n</tool_call>",
        msg("", "I'll look.\n",
            {{"", "get_weather", R"({"city":"Paris","days":3,"opts":{"a":[1,2]},"note":"line 1\nline 2"})"}})},
+      {"qwen3_coder_schema_types", coder_typed,
+       "<tool_call>\n<function=lookup>\n<parameter=zip>\n12345\n</parameter>\n<parameter=flag>\ntrue\n</parameter>\n"
+       "<parameter=days>\n3\n</parameter>\n<parameter=other>\n7\n</parameter>\n</function>\n</tool_call>",
+       msg("", "", {{"", "lookup", R"({"zip":"12345","flag":"true","days":3,"other":7})"}})},
       {"qwen3_coder_broken_is_content", tools(F::kQwen3Coder), "<tool_call>\n<function>x</function>\n</tool_call>",
        msg("", "<tool_call>\n<function>x</function>\n</tool_call>")},
       {"deepseek_r1_think_then_calls", r1,

@@ -94,6 +94,22 @@ TEST(DetectOutputFormat, EmptyTemplateHasNoFormat) {
   EXPECT_FALSE(format.reasoning);
 }
 
+TEST(ToolParameterTypes, ReadsOpenAiToolsAndSkipsOtherShapes) {
+  const auto tools = nlohmann::ordered_json::parse(R"([
+    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {
+      "zip": {"type": "string"}, "days": {"type": ["integer", "null"]}, "any": {}, "odd": {"type": 3}}}}},
+    {"type": "function", "function": {"name": "bare"}},
+    {"type": "function", "function": {"name": 5}},
+    "junk",
+    {"type": "function"}
+  ])");
+  const ToolParameterTypes types = tool_parameter_types(tools);
+  ASSERT_EQ(types.size(), 2u);
+  EXPECT_EQ(types.at("lookup"), (std::map<std::string, std::string>{{"zip", "string"}, {"days", "integer"}}));
+  EXPECT_TRUE(types.at("bare").empty());
+  EXPECT_TRUE(tool_parameter_types(nlohmann::ordered_json::object()).empty());
+}
+
 std::string render_generation_prompt(const std::string& name) {
   nlohmann::ordered_json context = {{"messages", {{{"role", "user"}, {"content", "What is 2+2?"}}}},
                                     {"add_generation_prompt", true},

@@ -12,6 +12,7 @@
 #   fuzz_model_name     corpus/model_name/* (names, a digest, a GGUF file name, a Herdfile)
 #   fuzz_registry_path  corpus/registry_path/* (/v2/ paths with queries, Range headers)
 #   fuzz_model_output   corpus/model_output/* (hand-written outputs of each format)
+#   fuzz_gbnf           corpus/gbnf/*.gbnf (hand-written grammars), with gbnf.dict
 #   fuzz_model_load     one byte per base model (no edits) and a few edit lists; the
 #                       models themselves are read by the fuzzer from $HERD_SHARED_DIR
 #
@@ -105,6 +106,10 @@ case $(basename "$fuzzer") in
     # Byte 0 the format, byte 1 the cut seed (fuzz_model_output.cc), then the output.
     cp "$here"/corpus/model_output/* "$corpus/"
     dict=(-dict="$here/model_output.dict")
+    ;;
+  fuzz_gbnf*)
+    cp "$here"/corpus/gbnf/*.gbnf "$corpus/"
+    dict=(-dict="$here/gbnf.dict")
     ;;
   fuzz_manifest*|fuzz_model_name*|fuzz_registry_path*)
     # Hand-written seeds: real manifests and layers; names, digests, file names, a Herdfile;

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "chat/tool_call_messages.h"
+
 namespace herd::chat {
 
 const char* const kChatMlTemplate =
@@ -14,11 +16,17 @@ namespace {
 
 Result<std::string> render_once(const Template& tmpl, nlohmann::ordered_json messages, const ChatPromptParams& params,
                                 TemplateError* error) {
-  const nlohmann::ordered_json context = {{"messages", std::move(messages)},
-                                          {"add_generation_prompt", params.add_generation_prompt},
-                                          {"bos_token", params.bos_token},
-                                          {"eos_token", params.eos_token}};
-  return tmpl.render(context, {}, error);
+  nlohmann::ordered_json context = {{"messages", std::move(messages)},
+                                    {"add_generation_prompt", params.add_generation_prompt},
+                                    {"bos_token", params.bos_token},
+                                    {"eos_token", params.eos_token}};
+  if (!params.tools.is_null()) context["tools"] = params.tools;
+  if (params.extra_context.is_object()) {
+    for (const auto& [key, value] : params.extra_context.items()) {
+      if (!context.contains(key)) context[key] = value;
+    }
+  }
+  return tmpl.render(context, params.render, error);
 }
 
 bool is_role(const nlohmann::ordered_json& message, const char* role) {
@@ -44,13 +52,21 @@ nlohmann::ordered_json fold_system(const nlohmann::ordered_json& messages) {
 Result<std::string> render_chat_prompt(const Template& tmpl, const nlohmann::ordered_json& messages,
                                        const ChatPromptParams& params) {
   TemplateError error;
-  Result<std::string> r = render_once(tmpl, messages, params, &error);
-  if (r.ok() || error.kind != TemplateError::Kind::kRaised) return r;
-  nlohmann::ordered_json folded = fold_system(messages);
-  if (!folded.empty()) {
-    r = render_once(tmpl, std::move(folded), params, &error);
-    if (r.ok() || error.kind != TemplateError::Kind::kRaised) return r;
+  Result<std::string> r = internal_error("no conversation to render");
+  // Each shape of the tool calls in turn (one shape without them); the first that renders wins.
+  for (const nlohmann::ordered_json& shape : tool_call_message_variants(messages)) {
+    r = render_once(tmpl, shape, params, &error);
+    if (r.ok()) return r;
+    if (error.kind == TemplateError::Kind::kRaised) {
+      nlohmann::ordered_json folded = fold_system(shape);
+      if (!folded.empty()) {
+        Result<std::string> f = render_once(tmpl, std::move(folded), params, &error);
+        if (f.ok()) return f;
+        r = std::move(f);
+      }
+    }
   }
+  if (error.kind != TemplateError::Kind::kRaised) return r;
   return invalid_argument("the chat template refused the conversation: " + r.status().message());
 }
 

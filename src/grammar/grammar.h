@@ -23,6 +23,19 @@ struct Element {
   int32_t rule = 0;  // kRule: an index into Grammar::rules
 };
 
+inline Element byte_element(const ByteSet& bytes) {
+  Element e;
+  e.bytes = bytes;
+  return e;
+}
+inline Element byte_element(uint8_t byte) { return byte_element(ByteSet().set(byte)); }
+inline Element rule_element(int32_t rule) {
+  Element e;
+  e.kind = Element::Kind::kRule;
+  e.rule = rule;
+  return e;
+}
+
 using Sequence = std::vector<Element>;  // elements in order; empty: matches nothing (epsilon)
 
 struct Rule {
@@ -40,5 +53,9 @@ struct Grammar {
 // through nullable prefixes), which would make expansion endless. kInvalidArgument names the
 // rule.
 Status validate(const Grammar& grammar);
+
+// A rule on a left-recursive cycle, or -1 (validate()'s check, for callers that want to point at
+// where the rule was written). Call only on a grammar whose references are in range.
+int32_t left_recursive_rule(const Grammar& grammar);
 
 }  // namespace herd::grammar

@@ -44,6 +44,8 @@ class CompiledGrammar {
   ~CompiledGrammar();
   const Grammar& grammar() const;
   const TokenTrie& trie() const;
+  size_t cached_masks() const;  // masks in the shared cache now
+  size_t cache_hits() const;    // lookups the cache answered so far (tests, benchmarks)
   struct Impl;
   const Impl& impl() const { return *impl_; }
 
@@ -61,7 +63,9 @@ class GrammarMatcher {
   GrammarMatcher(const GrammarMatcher&);  // a fork (n > 1 choices share the prompt's state)
 
   // The tokens allowed next. Never empty while !is_dead(): where the grammar must end, the end
-  // tokens are the mask.
+  // tokens are the mask (unless the vocabulary cannot spell any continuation at all). After an
+  // end token, the end tokens. A cache hit is a lookup; the reference stays valid until the
+  // matcher next moves.
   const TokenMask& allowed_tokens();
   // Advances on a token (its bytes, or an end token). false: the token is not allowed here and
   // nothing changed.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herd::grammar {
@@ -28,9 +29,16 @@ class TokenTrie {
   const Node& root() const { return nodes_[0]; }
   const Node& node(uint32_t i) const { return nodes_[i]; }
   std::span<const int32_t> tokens_at(const Node& n) const;
+  size_t n_nodes() const { return nodes_.size(); }
+
+  // The bytes of token id ("" for ids outside the vocab): what GrammarMatcher::accept_token
+  // advances on.
+  std::string_view piece(int32_t id) const;
 
  private:
   int32_t n_vocab_ = 0;
+  std::string piece_bytes_;               // every piece end to end
+  std::vector<uint32_t> piece_offsets_;   // id's piece is [offsets[id], offsets[id + 1])
   std::vector<Node> nodes_;  // breadth-first: children of a node are contiguous, sorted by byte
   std::vector<int32_t> token_ids_;
 };

@@ -18,6 +18,11 @@ bool before(const TokenProb& a, const TokenProb& b) {
   return a.id < b.id;
 }
 
+bool allows(std::span<const uint64_t> allowed, size_t id) {
+  const size_t word = id >> 6;
+  return word < allowed.size() && ((allowed[word] >> (id & 63)) & 1) != 0;
+}
+
 }  // namespace
 
 Sampler::Sampler(const SamplingParams& params)
@@ -71,10 +76,14 @@ void Sampler::apply_penalties(std::span<TokenProb> by_id) {
   }
 }
 
-int32_t Sampler::sample_greedy(size_t n_vocab) {
+int32_t Sampler::sample_greedy(size_t n_vocab, std::span<const uint64_t> allowed) {
   TokenProb* c = candidates_.data();
   size_t best = 0;
-  for (size_t i = 1; i < n_vocab; ++i) {
+  if (!allowed.empty()) {
+    while (best < n_vocab && !allows(allowed, best)) ++best;
+    if (best == n_vocab) best = 0;  // nothing allowed: the caller's mask is empty
+  }
+  for (size_t i = best + 1; i < n_vocab; ++i) {
     if (c[i].logit > c[best].logit) best = i;  // strict: the lowest id keeps a tie
   }
   c[0] = TokenProb{c[best].id, c[best].logit, 1.0f};
@@ -82,7 +91,7 @@ int32_t Sampler::sample_greedy(size_t n_vocab) {
   return c[0].id;
 }
 
-int32_t Sampler::sample(std::span<const float> logits) {
+int32_t Sampler::sample(std::span<const float> logits, std::span<const uint64_t> allowed) {
   n_kept_ = 0;
   const size_t n_vocab = logits.size();
   if (n_vocab == 0 || n_vocab > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
@@ -94,10 +103,18 @@ int32_t Sampler::sample(std::span<const float> logits) {
     const float l = logits[i];
     c[i] = TokenProb{static_cast<int32_t>(i), std::isnan(l) ? -kInf : l, 0.0f};
   }
+  if (!allowed.empty()) {
+    for (size_t i = 0; i < n_vocab; ++i) {
+      if (!allows(allowed, i)) c[i].logit = -kInf;
+    }
+  }
+  for (const auto& [token, bias] : params_.logit_bias) {
+    if (token >= 0 && static_cast<size_t>(token) < n_vocab) c[token].logit += bias;  // -inf stays -inf
+  }
   apply_penalties(std::span<TokenProb>(c, n_vocab));
 
   const float temperature = params_.temperature;
-  if (!(temperature > 0.0f)) return sample_greedy(n_vocab);
+  if (!(temperature > 0.0f)) return sample_greedy(n_vocab, allowed);
 
   // -inf tokens can never be drawn; dropping them here shrinks every later step.
   size_t n = 0;
@@ -108,10 +125,8 @@ int32_t Sampler::sample(std::span<const float> logits) {
       c[n++] = c[i];
     }
   }
-  if (n == 0) {
-    c[0] = TokenProb{0, -kInf, 1.0f};
-    n_kept_ = 1;
-    return 0;
+  if (n == 0) {  // every (allowed) logit is -inf: greedy's answer
+    return sample_greedy(n_vocab, allowed);
   }
 
   bool sorted = false;

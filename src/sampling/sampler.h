@@ -1,7 +1,9 @@
 // Sampler: turns one step's logits into one token id, for one sequence.
 //
 // The chain, in order:
-//   1. copy the logits (NaN becomes -inf; the caller's array is never written)
+//   1. copy the logits (NaN becomes -inf; the caller's array is never written);
+//      tokens outside the allowed mask (a grammar's) become -inf, then logit_bias
+//      is added to the others
 //   2. penalties, for tokens among the last repeat_last_n accepted ones:
 //      repeat_penalty (logit > 0: /penalty, else *penalty), then
 //      logit -= count * frequency_penalty + (count > 0) * presence_penalty
@@ -52,8 +54,11 @@ class Sampler {
   // `params` should have passed validate(); a NaN temperature counts as greedy.
   explicit Sampler(const SamplingParams& params);
 
-  // Picks the next token id in [0, logits.size()).
-  int32_t sample(std::span<const float> logits);
+  // Picks the next token id in [0, logits.size()). `allowed`, when not empty, is a
+  // bitmask over the ids (bit id % 64 of word id / 64; ids past its end are refused):
+  // only those tokens can be drawn, by every sampler including greedy, which takes the
+  // lowest allowed id when every allowed logit is -inf. An empty mask allows all.
+  int32_t sample(std::span<const float> logits, std::span<const uint64_t> allowed = {});
 
   // Records a token that joined the sequence (sampled, or from the prompt when
   // the caller wants prompt tokens penalised too). Ids outside the vocabulary of
@@ -76,7 +81,7 @@ class Sampler {
 
  private:
   void apply_penalties(std::span<TokenProb> by_id);
-  int32_t sample_greedy(size_t n_vocab);
+  int32_t sample_greedy(size_t n_vocab, std::span<const uint64_t> allowed);
   int32_t draw(size_t n);
 
   SamplingParams params_;

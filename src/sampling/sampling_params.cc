@@ -44,6 +44,10 @@ Status validate(const SamplingParams& p) {
   if (!std::isfinite(p.presence_penalty)) {
     return bad("presence_penalty", p.presence_penalty, "a finite number");
   }
+  for (const auto& [token, bias] : p.logit_bias) {
+    if (token < 0) return invalid_argument("sampling: logit_bias token ids must be >= 0, got " + std::to_string(token));
+    if (!(bias >= -100.0f && bias <= 100.0f)) return bad("logit_bias", bias, "in [-100, 100]");
+  }
   return Status::ok_status();
 }
 

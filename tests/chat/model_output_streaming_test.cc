@@ -123,6 +123,19 @@ TEST(ModelOutputStreaming, AnOverlongToolCallBecomesContent) {
   EXPECT_EQ(parser.message().content, big + "\"}}</tool_call>");
 }
 
+TEST(ModelOutputStreaming, TheCallSizeLimitDoesNotDependOnTheSplit) {
+  // A whole, valid call longer than the limit: refused whether it came at once or in pieces.
+  const std::string text = "<tool_call>{\"name\": \"f\", \"arguments\": {\"x\": \"" +
+                           std::string(kMaxToolCallBytes + 100, 'a') + "\"}}</tool_call>";
+  const testing::ParserRun whole = testing::run_parser(hermes_thinking(), text, {});
+  EXPECT_TRUE(whole.final.tool_calls.empty());
+  EXPECT_EQ(whole.final.content, text);
+  for (const size_t cut : {size_t{20}, kMaxToolCallBytes / 2, kMaxToolCallBytes + 11, text.size() - 3}) {
+    const testing::ParserRun split = testing::run_parser(hermes_thinking(), text, {cut});
+    EXPECT_TRUE(testing::same_output(split.final, whole.final)) << "cut at " << cut;
+  }
+}
+
 TEST(ModelOutputStreaming, CallsPastTheLimitStayContent) {
   std::string text;
   for (size_t i = 0; i <= kMaxToolCalls; ++i) text += "<tool_call>{\"name\": \"f\"}</tool_call>";

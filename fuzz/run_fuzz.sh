@@ -11,6 +11,7 @@
 #   fuzz_manifest       corpus/manifest/* (a manifest, a config, messages and params layers)
 #   fuzz_model_name     corpus/model_name/* (names, a digest, a GGUF file name, a Herdfile)
 #   fuzz_registry_path  corpus/registry_path/* (/v2/ paths with queries, Range headers)
+#   fuzz_model_output   corpus/model_output/* (hand-written outputs of each format)
 #   fuzz_gbnf           corpus/gbnf/*.gbnf (hand-written grammars), with gbnf.dict
 #   fuzz_model_load     one byte per base model (no edits) and a few edit lists; the
 #                       models themselves are read by the fuzzer from $HERD_SHARED_DIR
@@ -100,6 +101,11 @@ case $(basename "$fuzzer") in
     printf '\x03POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: v\r\n\r\n' \
       > "$corpus/chunked"
     printf '\x40GET / HTTP/1.0\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n' > "$corpus/http10"
+    ;;
+  fuzz_model_output*)
+    # Byte 0 the format, byte 1 the cut seed (fuzz_model_output.cc), then the output.
+    cp "$here"/corpus/model_output/* "$corpus/"
+    dict=(-dict="$here/model_output.dict")
     ;;
   fuzz_gbnf*)
     cp "$here"/corpus/gbnf/*.gbnf "$corpus/"

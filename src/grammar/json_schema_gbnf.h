@@ -11,11 +11,24 @@
 // minimum/maximum/exclusiveMinimum/exclusiveMaximum, number minimum/maximum (and exclusive),
 // and annotations that change nothing (title, description, default, examples, $schema, $id,
 // $comment, deprecated, readOnly, writeOnly). Anything else is refused: kInvalidArgument
-// "JSON schema keyword 'X' at /json/pointer is not supported", never silently ignored.
+// "JSON schema keyword 'X' at #/json/pointer is not supported", never silently ignored; so are
+// bounds herd cannot enforce exactly (a fractional number bound, a pattern with a length...)
+// and schemas that admit nothing (false, minItems > maxItems...).
 //
-// Output shape: properties in the schema's order (required ones always, optional ones may be
-// left out), whitespace limited to what keeps outputs finite ("ws" is at most a few spaces or
-// newlines), numbers in JSON's grammar (no leading zeros), strings with JSON escapes.
+// Output shape (always valid for the schema, sometimes narrower than it):
+// - properties in the schema's order (required ones always, optional ones may be left out);
+//   keep the order by passing an ordered_json (nlohmann::json sorts keys by name);
+// - additionalProperties absent: no other keys (JSON schema would allow any; models given the
+//   freedom ramble). true or a schema: extra keys after the listed ones, plain characters only
+//   (no escapes), never one of the listed names (so a listed key cannot repeat). Extra keys may
+//   repeat each other;
+// - whitespace between tokens is at most one line break and 21 characters ("ws" in
+//   json_value_gbnf.h), so a sampler cannot loop on it forever; none before or after the value;
+// - numbers in JSON's grammar with at most 18 integer digits, 16 fraction digits and a 2-digit
+//   exponent; bounded numbers and all integers have no exponent; integer bounds are exact, and
+//   number bounds must be integers (then exact, fraction included);
+// - strings with JSON escapes, \u never a surrogate; minLength/maxLength count characters (an
+//   escape is one); enum and const values are matched in their compact JSON form.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -32,11 +45,16 @@ struct JsonSchemaLimits {
   uint32_t max_enumerated = 10000;  // enum/const values, minItems/maxItems, minLength/maxLength
 };
 
-// The GBNF for values matching `schema`, root rule "root".
+// The GBNF for values matching `schema`, root rule "root". The nlohmann::json overload sees
+// properties in name order; parse the schema as ordered_json to keep the author's order.
+Result<std::string> json_schema_to_gbnf(const nlohmann::ordered_json& schema,
+                                        const JsonSchemaLimits& limits = JsonSchemaLimits());
 Result<std::string> json_schema_to_gbnf(const nlohmann::json& schema, const JsonSchemaLimits& limits = JsonSchemaLimits());
-// Any JSON object (response_format {"type": "json_object"}).
+// Any JSON object (response_format {"type": "json_object"}), nested values of any depth.
 std::string json_object_gbnf();
 // Both steps: schema -> GBNF -> Grammar.
+Result<Grammar> compile_json_schema(const nlohmann::ordered_json& schema,
+                                    const JsonSchemaLimits& limits = JsonSchemaLimits());
 Result<Grammar> compile_json_schema(const nlohmann::json& schema, const JsonSchemaLimits& limits = JsonSchemaLimits());
 
 }  // namespace herd::grammar

@@ -7,8 +7,6 @@ namespace herd::grammar {
 namespace {
 
 constexpr size_t kMaxNameHint = 40;
-constexpr uint32_t kSurrogateFirst = 0xD800;
-constexpr uint32_t kSurrogateLast = 0xDFFF;
 
 // A code point inside a class: printable ASCII as itself unless it means something there,
 // everything else as an escape the GBNF parser reads as that code point.
@@ -29,42 +27,16 @@ std::string class_char(uint32_t cp) {
 
 }  // namespace
 
-CodepointSet normalize(CodepointSet set) {
-  std::sort(set.begin(), set.end(), [](const CodepointRange& a, const CodepointRange& b) { return a.first < b.first; });
-  CodepointSet out;
-  for (const CodepointRange& r : set) {
-    if (r.first > r.last) continue;
-    if (!out.empty() && r.first <= out.back().last + 1) {
-      out.back().last = std::max(out.back().last, r.last);
-    } else {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
-
-CodepointSet complement(const CodepointSet& set) {
-  CodepointSet sorted = normalize(set);
-  CodepointSet out;
-  uint32_t next = 0;
-  for (const CodepointRange& r : sorted) {
-    if (r.first > next) out.push_back({next, r.first - 1});
-    next = r.last + 1;
-  }
-  if (next <= kMaxCodepoint) out.push_back({next, kMaxCodepoint});
-  return intersect(out, {{0, kSurrogateFirst - 1}, {kSurrogateLast + 1, kMaxCodepoint}});
-}
-
 CodepointSet intersect(const CodepointSet& a, const CodepointSet& b) {
-  CodepointSet na = normalize(a);
-  CodepointSet nb = normalize(b);
+  CodepointSet na = normalize_ranges(a);
+  CodepointSet nb = normalize_ranges(b);
   CodepointSet out;
   size_t i = 0, j = 0;
   while (i < na.size() && j < nb.size()) {
-    uint32_t first = std::max(na[i].first, nb[j].first);
-    uint32_t last = std::min(na[i].last, nb[j].last);
-    if (first <= last) out.push_back({first, last});
-    if (na[i].last < nb[j].last) {
+    uint32_t lo = std::max(na[i].lo, nb[j].lo);
+    uint32_t hi = std::min(na[i].hi, nb[j].hi);
+    if (lo <= hi) out.push_back({lo, hi});
+    if (na[i].hi < nb[j].hi) {
       ++i;
     } else {
       ++j;
@@ -74,7 +46,7 @@ CodepointSet intersect(const CodepointSet& a, const CodepointSet& b) {
 }
 
 bool contains(const CodepointSet& set, uint32_t cp) {
-  return std::any_of(set.begin(), set.end(), [cp](const CodepointRange& r) { return cp >= r.first && cp <= r.last; });
+  return std::any_of(set.begin(), set.end(), [cp](const CodePointRange& r) { return cp >= r.lo && cp <= r.hi; });
 }
 
 std::string gbnf_literal(std::string_view bytes) {
@@ -104,11 +76,11 @@ std::string gbnf_literal(std::string_view bytes) {
 
 std::string gbnf_class(const CodepointSet& set) {
   std::string out = "[";
-  for (const CodepointRange& r : normalize(set)) {
-    out += class_char(r.first);
-    if (r.last != r.first) {
-      if (r.last != r.first + 1) out += '-';
-      out += class_char(r.last);
+  for (const CodePointRange& r : normalize_ranges(set)) {
+    out += class_char(r.lo);
+    if (r.hi != r.lo) {
+      if (r.hi != r.lo + 1) out += '-';
+      out += class_char(r.hi);
     }
   }
   out += ']';
@@ -125,26 +97,6 @@ std::string gbnf_alternatives(const std::vector<std::string>& alts) {
 }
 
 std::string gbnf_group(const std::vector<std::string>& alts) { return "(" + gbnf_alternatives(alts) + ")"; }
-
-std::string utf8_encode(uint32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-  return out;
-}
 
 bool utf8_decode(std::string_view in, std::u32string& out) {
   size_t i = 0;

@@ -12,21 +12,14 @@
 #include <utility>
 #include <vector>
 
+#include "grammar/utf8_ranges.h"
+
 namespace herd::grammar {
 
-// Inclusive code-point ranges, sorted and disjoint after normalize().
-struct CodepointRange {
-  uint32_t first = 0;
-  uint32_t last = 0;
-};
-using CodepointSet = std::vector<CodepointRange>;
+// Sets of code points as sorted, disjoint ranges (utf8_ranges.h: normalize_ranges and
+// complement_ranges, which also drop surrogates).
+using CodepointSet = std::vector<CodePointRange>;
 
-constexpr uint32_t kMaxCodepoint = 0x10FFFF;
-
-// Sorts and merges overlapping or adjacent ranges.
-CodepointSet normalize(CodepointSet set);
-// Every code point (surrogates excluded: they are not characters) that is not in `set`.
-CodepointSet complement(const CodepointSet& set);
 // The code points in both.
 CodepointSet intersect(const CodepointSet& a, const CodepointSet& b);
 bool contains(const CodepointSet& set, uint32_t cp);
@@ -39,8 +32,6 @@ std::string gbnf_class(const CodepointSet& set);
 // "a | b | c": the alternatives of a rule body or, in parentheses, of a group.
 std::string gbnf_alternatives(const std::vector<std::string>& alts);
 std::string gbnf_group(const std::vector<std::string>& alts);  // "(a | b | c)"
-// The UTF-8 bytes of a code point.
-std::string utf8_encode(uint32_t cp);
 // The code points of UTF-8 text; false on a malformed sequence.
 bool utf8_decode(std::string_view in, std::u32string& out);
 

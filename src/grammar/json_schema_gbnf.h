@@ -4,10 +4,14 @@
 //
 // Supported: type (string, number, integer, boolean, null, object, array, and lists of them),
 // properties, required, additionalProperties (false, true, or a schema), enum, const, items,
-// prefixItems, minItems/maxItems, anyOf/oneOf (oneOf as anyOf: exclusivity is not enforced),
-// allOf of object schemas (merged), $ref to "#", "#/$defs/..." and "#/definitions/..." (recursive
-// too), nullable (OpenAPI) and type lists with "null", string minLength/maxLength/pattern (the
-// regex subset in regex_gbnf.h)/format (date, time, date-time, uuid, email), integer
+// prefixItems (and draft-4 items arrays with additionalItems), minItems/maxItems, anyOf/oneOf
+// (oneOf as anyOf: exclusivity is not enforced, so overlapping members can give an output that
+// matches two), allOf (members merged keyword by keyword, json_schema_merge.h; keywords next to
+// anyOf/oneOf/$ref are merged into each member likewise), $ref to "#" and JSON pointers such as
+// "#/$defs/..." and "#/definitions/..." (recursive too; a schema that reaches itself before any
+// output, {"anyOf":[{"$ref":"#"}]}, fails in parse_gbnf as left recursion), nullable (OpenAPI)
+// and type lists with "null", string minLength/maxLength/pattern (the regex subset in
+// regex_gbnf.h)/format (date, time, date-time, uuid, email), integer
 // minimum/maximum/exclusiveMinimum/exclusiveMaximum, number minimum/maximum (and exclusive),
 // and annotations that change nothing (title, description, default, examples, $schema, $id,
 // $comment, deprecated, readOnly, writeOnly). Anything else is refused: kInvalidArgument
@@ -15,7 +19,7 @@
 // bounds herd cannot enforce exactly (a fractional number bound, a pattern with a length...)
 // and schemas that admit nothing (false, minItems > maxItems...).
 //
-// Output shape (always valid for the schema, sometimes narrower than it):
+// Output shape (valid for the schema, except where oneOf members overlap; often narrower):
 // - properties in the schema's order (required ones always, optional ones may be left out);
 //   keep the order by passing an ordered_json (nlohmann::json sorts keys by name);
 // - additionalProperties absent: no other keys (JSON schema would allow any; models given the
@@ -41,7 +45,8 @@ namespace herd::grammar {
 
 struct JsonSchemaLimits {
   size_t max_schema_nodes = 10000;  // schemas come from requests
-  size_t max_depth = 64;            // nesting of schemas (not of $ref recursion, which is fine)
+  size_t max_depth = 64;            // sub-schemas open at once, $ref targets included (a recursive
+                                    // $ref compiles once, so recursion itself costs nothing)
   uint32_t max_enumerated = 10000;  // enum/const values, minItems/maxItems, minLength/maxLength
 };
 

@@ -21,8 +21,14 @@ std::string quoted_key(const std::string& name) {
 
 // Characters a key may have unescaped: anything but '"', '\' and controls.
 const CodepointSet& plain_chars() {
-  static const CodepointSet set = complement({{0x00, 0x1F}, {'"', '"'}, {'\\', '\\'}});
+  static const CodepointSet set = complement_ranges({{0x00, 0x1F}, {'"', '"'}, {'\\', '\\'}});
   return set;
+}
+
+std::string char_utf8(uint32_t cp) {
+  std::string out;
+  append_utf8(cp, out);
+  return out;
 }
 
 struct TrieNode {
@@ -73,7 +79,7 @@ Result<std::string> JsonSchemaCompiler::extra_key_rule(const std::vector<std::st
     CodepointSet leave = plain_chars();
     CodepointSet taken;
     for (const auto& [cp, child] : n->children) taken.push_back({cp, cp});
-    leave = intersect(leave, complement(taken));
+    leave = intersect(leave, complement_ranges(taken));
     if (!leave.empty()) f.alts.push_back(gbnf_class(leave) + " " + free_tail);
     stack.push_back(std::move(f));
   };
@@ -93,7 +99,7 @@ Result<std::string> JsonSchemaCompiler::extra_key_rule(const std::vector<std::st
       break;
     }
     Frame& parent = stack.back();
-    parent.alts.push_back(gbnf_literal(utf8_encode(parent.next->first)) + " " + rule);
+    parent.alts.push_back(gbnf_literal(char_utf8(parent.next->first)) + " " + rule);
     ++parent.next;
   }
   return writer_.add("extra-key", close + " " + result);

@@ -35,16 +35,16 @@ std::string control_escape(uint32_t cp) {
 // GBNF for one character of `set` as it appears inside a JSON string.
 std::string json_encoded_set(const CodepointSet& set) {
   std::vector<std::string> alts;
-  CodepointSet raw = intersect(set, complement({{0x00, 0x1F}, {'"', '"'}, {'\\', '\\'}}));
+  CodepointSet raw = intersect(set, complement_ranges({{0x00, 0x1F}, {'"', '"'}, {'\\', '\\'}}));
   if (!raw.empty()) alts.push_back(gbnf_class(raw));
   if (contains(set, '"')) alts.push_back(gbnf_literal("\\\""));
   if (contains(set, '\\')) alts.push_back(gbnf_literal("\\\\"));
   CodepointSet controls = intersect(set, {{0x00, 0x1F}});
-  if (controls.size() == 1 && controls[0].first == 0 && controls[0].last == 0x1F) {
+  if (controls.size() == 1 && controls[0].lo == 0 && controls[0].hi == 0x1F) {
     alts.push_back("\"\\\\\" ([bfnrt] | \"u00\" [01] [0-9a-fA-F])");
   } else {
-    for (const CodepointRange& r : controls) {
-      for (uint32_t cp = r.first; cp <= r.last; ++cp) alts.push_back(gbnf_literal(control_escape(cp)));
+    for (const CodePointRange& r : controls) {
+      for (uint32_t cp = r.lo; cp <= r.hi; ++cp) alts.push_back(gbnf_literal(control_escape(cp)));
     }
   }
   return alts.size() == 1 ? alts[0] : gbnf_group(alts);
@@ -179,7 +179,7 @@ class RegexCompiler {
     }
     if (c == '.') {
       ++pos_;
-      a.set = complement(kLineTerminator);
+      a.set = complement_ranges(kLineTerminator);
       return a;
     }
     if (c == '\\') {
@@ -199,11 +199,11 @@ class RegexCompiler {
     auto one = [](uint32_t cp) { return CodepointSet{{cp, cp}}; };
     switch (c) {
       case 'd': return kDigit;
-      case 'D': return complement(kDigit);
+      case 'D': return complement_ranges(kDigit);
       case 'w': return kWord;
-      case 'W': return complement(kWord);
+      case 'W': return complement_ranges(kWord);
       case 's': return kSpace;
-      case 'S': return complement(kSpace);
+      case 'S': return complement_ranges(kSpace);
       case 't': return one('\t');
       case 'n': return one('\n');
       case 'r': return one('\r');
@@ -251,10 +251,10 @@ class RegexCompiler {
       if (at('-') && pos_ + 1 < p_.size() && p_[pos_ + 1] != ']') {
         ++pos_;
         HERD_ASSIGN_OR_RETURN(CodepointSet last, class_atom());
-        bool single = first.size() == 1 && first[0].first == first[0].last && last.size() == 1 && last[0].first == last[0].last;
+        bool single = first.size() == 1 && first[0].lo == first[0].hi && last.size() == 1 && last[0].lo == last[0].hi;
         if (single) {
-          if (first[0].first > last[0].first) return error("class range out of order");
-          set.push_back({first[0].first, last[0].first});
+          if (first[0].lo > last[0].lo) return error("class range out of order");
+          set.push_back({first[0].lo, last[0].lo});
         } else {  // [\d-x]: '-' is a literal next to a class escape
           set.insert(set.end(), first.begin(), first.end());
           set.insert(set.end(), last.begin(), last.end());
@@ -265,7 +265,7 @@ class RegexCompiler {
       }
     }
     ++pos_;
-    set = negate ? complement(set) : normalize(set);
+    set = negate ? complement_ranges(set) : normalize_ranges(set);
     if (set.empty()) return error("a character class that matches nothing");
     return set;
   }

@@ -161,6 +161,21 @@ TEST(JsonSchemaGbnf, JsonObjectAnyDepth) {
   EXPECT_FALSE(matches(grammar, R"({"a" 1})"));
 }
 
+TEST(JsonSchemaGbnf, PropertyOrderFollowsTheJsonType) {
+  const char* schema = R"({"properties":{"z":{"const":1},"a":{"const":2}},"required":["z","a"]})";
+  auto ordered = compile(*json_schema_to_gbnf(ojson::parse(schema)));
+  EXPECT_TRUE(matches(ordered, R"({"z":1,"a":2})"));
+  EXPECT_FALSE(matches(ordered, R"({"a":2,"z":1})"));
+  auto sorted = compile(*json_schema_to_gbnf(nlohmann::json::parse(schema)));  // std::map: keys by name
+  EXPECT_TRUE(matches(sorted, R"({"a":2,"z":1})"));
+}
+
+TEST(JsonSchemaGbnf, SelfReferenceBeforeAnyOutputIsRefused) {
+  Result<Grammar> grammar = compile_json_schema(ojson::parse(R"({"anyOf":[{"$ref":"#"},{"type":"null"}]})"));
+  ASSERT_FALSE(grammar.ok());
+  EXPECT_NE(grammar.status().message().find("left-recursive"), std::string::npos) << grammar.status().to_string();
+}
+
 TEST(JsonSchemaGbnf, CompileParsesToAGrammar) {
   Result<Grammar> grammar = compile_json_schema(nlohmann::json::parse(R"({"type":"object","properties":{"z":{},"a":{}}})"));
   ASSERT_TRUE(grammar.ok()) << grammar.status().to_string();

@@ -127,15 +127,15 @@ bool utf8_decode(std::string_view in, std::u32string& out) {
   return true;
 }
 
-GbnfWriter::GbnfWriter() { taken_.insert("root"); }
+GbnfWriter::GbnfWriter(std::string prefix) : prefix_(std::move(prefix)) { taken_.insert("root"); }
 
 std::string GbnfWriter::fresh_name(std::string_view hint) {
-  std::string base;
+  std::string base = prefix_;
   for (char c : hint.substr(0, kMaxNameHint)) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     base += ok ? c : '-';
   }
-  if (base.empty()) base = "r";
+  if (base.size() == prefix_.size()) base += "r";
   std::string name = base;
   for (size_t n = 1; taken_.count(name) != 0; ++n) name = base + "-" + std::to_string(n);
   taken_.insert(name);
@@ -153,6 +153,13 @@ std::string GbnfWriter::add(std::string_view hint, const std::string& body) {
 
 void GbnfWriter::define(const std::string& name, std::string body) {
   taken_.insert(name);
+  auto it = index_.find(name);
+  if (it != index_.end()) {  // a placeholder gets its body
+    std::string& old = rules_[it->second].second;
+    n_bytes_ = n_bytes_ - old.size() + body.size();
+    old = std::move(body);
+    return;
+  }
   n_bytes_ += name.size() + body.size() + 6;
   index_[name] = rules_.size();
   rules_.emplace_back(name, std::move(body));

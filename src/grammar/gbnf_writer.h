@@ -37,14 +37,20 @@ bool utf8_decode(std::string_view in, std::u32string& out);
 
 class GbnfWriter {
  public:
-  GbnfWriter();
+  // Every name the writer makes starts with `prefix` ("" for a grammar of its own), so rules
+  // for a schema can sit in a grammar with the caller's rules.
+  explicit GbnfWriter(std::string prefix = "");
+
+  // A fixed name ("ws", "value"...) with the prefix.
+  std::string fixed(std::string_view name) const { return prefix_ + std::string(name); }
 
   // A name no rule has: the hint with characters outside [a-zA-Z0-9-] turned into '-',
   // clipped, and "-N" appended where taken.
   std::string fresh_name(std::string_view hint);
   // A rule with this body: an existing one with the same body, else a new one named from hint.
   std::string add(std::string_view hint, const std::string& body);
-  // Defines a rule under a name from fresh_name (or a fixed one such as "root" or "ws").
+  // Defines a rule under a name from fresh_name (or a fixed one such as "root" or "ws"); a name
+  // defined before (a placeholder, so that rules may refer to it) gets this body instead.
   void define(const std::string& name, std::string body);
   // Keeps a fixed name (one define() will use later) away from fresh_name.
   void reserve(const std::string& name) { taken_.insert(name); }
@@ -56,6 +62,7 @@ class GbnfWriter {
   std::string text() const;
 
  private:
+  std::string prefix_;
   std::vector<std::pair<std::string, std::string>> rules_;  // name, body
   std::unordered_map<std::string, size_t> index_;           // name -> position in rules_
   std::unordered_set<std::string> taken_;

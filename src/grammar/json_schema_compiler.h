@@ -24,9 +24,10 @@ Status schema_unsupported(std::string_view keyword, std::string_view pointer);
 
 class JsonSchemaCompiler {
  public:
-  JsonSchemaCompiler(const SchemaJson& root, const JsonSchemaLimits& limits);
-  // The whole grammar, root rule "root".
-  Result<std::string> compile();
+  // Rules go to `writer` (which may hold other schemas' rules: the JSON rules are shared).
+  JsonSchemaCompiler(const SchemaJson& root, const JsonSchemaLimits& limits, GbnfWriter& writer);
+  // The name of the rule for the whole schema.
+  Result<std::string> compile(std::string_view hint);
 
  private:
   // The name of a rule for the values `schema` allows; `pointer` names it in errors.
@@ -53,7 +54,7 @@ class JsonSchemaCompiler {
 
   const SchemaJson& root_;
   JsonSchemaLimits limits_;
-  GbnfWriter writer_;
+  GbnfWriter& writer_;
   std::unordered_map<std::string, std::string> ref_rules_;  // normalized $ref -> rule name
   size_t n_nodes_ = 0;
   size_t depth_ = 0;

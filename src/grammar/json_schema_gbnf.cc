@@ -86,19 +86,18 @@ Status schema_unsupported(std::string_view keyword, std::string_view pointer) {
                           " is not supported");
 }
 
-JsonSchemaCompiler::JsonSchemaCompiler(const SchemaJson& root, const JsonSchemaLimits& limits)
-    : root_(root), limits_(limits) {
+JsonSchemaCompiler::JsonSchemaCompiler(const SchemaJson& root, const JsonSchemaLimits& limits, GbnfWriter& writer)
+    : root_(root), limits_(limits), writer_(writer) {
   reserve_json_rule_names(writer_);
 }
 
-Result<std::string> JsonSchemaCompiler::compile() {
-  HERD_ASSIGN_OR_RETURN(std::string top, visit(root_, "", "root-value"));
-  writer_.define("root", top);
+Result<std::string> JsonSchemaCompiler::compile(std::string_view hint) {
+  HERD_ASSIGN_OR_RETURN(std::string top, visit(root_, "", hint));
   if (writer_.n_bytes() > GbnfLimits().max_text_bytes) {
     return invalid_argument("JSON schema compiles to more than " + std::to_string(GbnfLimits().max_text_bytes) +
                             " bytes of grammar");
   }
-  return writer_.text();
+  return top;
 }
 
 Result<std::string> JsonSchemaCompiler::visit(const SchemaJson& schema, const std::string& pointer,
@@ -280,8 +279,35 @@ Result<std::string> JsonSchemaCompiler::visit_enum(const SchemaJson& schema, con
 }
 
 Result<std::string> json_schema_to_gbnf(const nlohmann::ordered_json& schema, const JsonSchemaLimits& limits) {
-  JsonSchemaCompiler compiler(schema, limits);
-  return compiler.compile();
+  GbnfWriter writer;
+  JsonSchemaCompiler compiler(schema, limits, writer);
+  HERD_ASSIGN_OR_RETURN(std::string top, compiler.compile("root-value"));
+  writer.define("root", top);
+  return writer.text();
+}
+
+Result<std::string> json_schemas_to_gbnf_rules(const std::vector<NamedJsonSchema>& schemas, std::string_view prefix,
+                                               const JsonSchemaLimits& limits) {
+  bool prefix_ok = !prefix.empty() && std::all_of(prefix.begin(), prefix.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+  if (!prefix_ok) return invalid_argument("schema rule prefix '" + std::string(prefix) + "' must be [a-zA-Z0-9-]+");
+  GbnfWriter writer{std::string(prefix)};
+  for (const NamedJsonSchema& named : schemas) {
+    bool valid = !named.rule.empty() && named.rule != "root" &&
+                 std::all_of(named.rule.begin(), named.rule.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+                 });
+    if (!valid || named.rule.rfind(prefix, 0) == 0 || writer.defined(named.rule)) {
+      return invalid_argument("schema rule name '" + named.rule + "' must be [a-zA-Z0-9-]+, unique, not 'root' and not start with '" +
+                              std::string(prefix) + "'");
+    }
+    JsonSchemaCompiler compiler(named.schema, limits, writer);
+    Result<std::string> top = compiler.compile(named.rule);
+    if (!top.ok()) return top.status().with_context("schema for '" + named.rule + "'");
+    writer.define(named.rule, *top);
+  }
+  return writer.text();
 }
 
 Result<std::string> json_schema_to_gbnf(const nlohmann::json& schema, const JsonSchemaLimits& limits) {

@@ -37,6 +37,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "grammar/grammar.h"
@@ -55,6 +57,16 @@ struct JsonSchemaLimits {
 Result<std::string> json_schema_to_gbnf(const nlohmann::ordered_json& schema,
                                         const JsonSchemaLimits& limits = JsonSchemaLimits());
 Result<std::string> json_schema_to_gbnf(const nlohmann::json& schema, const JsonSchemaLimits& limits = JsonSchemaLimits());
+// Several schemas in one grammar (tool calls: the arguments of each function): GBNF with no
+// root, where rule `rule` matches the values of its schema and every other rule name starts with
+// `prefix` (so the caller's rules cannot collide). The caller writes root and the text around
+// the values, and parses the two texts together. The JSON rules (ws, string...) are shared.
+struct NamedJsonSchema {
+  std::string rule;  // [a-zA-Z0-9-]+, not "root", not starting with the prefix
+  nlohmann::ordered_json schema;
+};
+Result<std::string> json_schemas_to_gbnf_rules(const std::vector<NamedJsonSchema>& schemas, std::string_view prefix,
+                                               const JsonSchemaLimits& limits = JsonSchemaLimits());
 // Any JSON object (response_format {"type": "json_object"}), nested values of any depth.
 std::string json_object_gbnf();
 // Both steps: schema -> GBNF -> Grammar.

@@ -3,7 +3,8 @@
 namespace herd::grammar {
 namespace {
 
-std::string ensure(GbnfWriter& w, const std::string& name, const std::string& body) {
+std::string ensure(GbnfWriter& w, std::string_view fixed_name, const std::string& body) {
+  std::string name = w.fixed(fixed_name);
   if (!w.defined(name)) w.define(name, body);
   return name;
 }
@@ -12,7 +13,7 @@ std::string ensure(GbnfWriter& w, const std::string& name, const std::string& bo
 
 void reserve_json_rule_names(GbnfWriter& w) {
   for (const char* name : {"ws", "hex", "char", "string", "integer", "number", "boolean", "null", "value", "object", "member", "array"}) {
-    w.reserve(name);
+    w.reserve(w.fixed(name));
   }
 }
 
@@ -42,31 +43,33 @@ std::string json_boolean_rule(GbnfWriter& w) { return ensure(w, "boolean", "\"tr
 std::string json_null_rule(GbnfWriter& w) { return ensure(w, "null", "\"null\""); }
 
 std::string json_value_rule(GbnfWriter& w) {
-  if (w.defined("value")) return "value";
-  w.define("value", "object | array | string | number | boolean | null");
-  json_object_rule(w);
-  json_array_rule(w);
-  json_string_rule(w);
-  json_number_rule(w);
-  json_boolean_rule(w);
-  json_null_rule(w);
-  return "value";
+  std::string value = w.fixed("value");
+  if (w.defined(value)) return value;
+  w.define(value, "");  // taken before its parts, which refer back to it; the body comes next
+  std::string body = gbnf_alternatives({json_object_rule(w), json_array_rule(w), json_string_rule(w), json_number_rule(w),
+                                        json_boolean_rule(w), json_null_rule(w)});
+  w.define(value, body);
+  return value;
 }
 
 std::string json_object_rule(GbnfWriter& w) {
-  if (w.defined("object")) return "object";
+  std::string object = w.fixed("object");
+  if (w.defined(object)) return object;
   std::string ws = json_ws_rule(w);
-  w.define("object", "\"{\" " + ws + " (member (\",\" " + ws + " member)*)? \"}\"");
-  w.define("member", json_string_rule(w) + " " + ws + " \":\" " + ws + " " + json_value_rule(w) + " " + ws);
-  return "object";
+  std::string member = w.fixed("member");
+  w.define(object, "\"{\" " + ws + " (" + member + " (\",\" " + ws + " " + member + ")*)? \"}\"");
+  w.define(member, json_string_rule(w) + " " + ws + " \":\" " + ws + " " + json_value_rule(w) + " " + ws);
+  return object;
 }
 
 std::string json_array_rule(GbnfWriter& w) {
-  if (w.defined("array")) return "array";
+  std::string array = w.fixed("array");
+  if (w.defined(array)) return array;
   std::string ws = json_ws_rule(w);
-  w.define("array", "\"[\" " + ws + " (value " + ws + " (\",\" " + ws + " value " + ws + ")*)? \"]\"");
+  std::string value = w.fixed("value");
+  w.define(array, "\"[\" " + ws + " (" + value + " " + ws + " (\",\" " + ws + " " + value + " " + ws + ")*)? \"]\"");
   json_value_rule(w);
-  return "array";
+  return array;
 }
 
 }  // namespace herd::grammar

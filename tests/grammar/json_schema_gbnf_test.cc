@@ -176,6 +176,28 @@ TEST(JsonSchemaGbnf, SelfReferenceBeforeAnyOutputIsRefused) {
   EXPECT_NE(grammar.status().message().find("left-recursive"), std::string::npos) << grammar.status().to_string();
 }
 
+TEST(JsonSchemaGbnf, SeveralSchemasInOneGrammar) {
+  // As a tool call would use it: the caller's root around each function's arguments.
+  std::vector<NamedJsonSchema> tools = {
+      {"weather-args", ojson::parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})")},
+      {"add-args", ojson::parse(R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]})")}};
+  Result<std::string> rules = json_schemas_to_gbnf_rules(tools, "t-");
+  ASSERT_TRUE(rules.ok()) << rules.status().to_string();
+  EXPECT_EQ(rules->find("\nws ::="), std::string::npos) << "every rule but the named ones is prefixed";
+  std::string root = "root ::= \"weather \" weather-args | \"add \" add-args\nws ::= \"caller's own\"\n";
+  auto grammar = compile(root + *rules);
+  EXPECT_TRUE(matches(grammar, R"(weather {"city":"Oslo"})"));
+  EXPECT_TRUE(matches(grammar, R"(add {"a":1, "b":2})"));
+  EXPECT_FALSE(matches(grammar, R"(add {"city":"Oslo"})"));
+  EXPECT_FALSE(json_schemas_to_gbnf_rules({{"t-x", ojson::object()}}, "t-").ok());
+  EXPECT_FALSE(json_schemas_to_gbnf_rules({{"a b", ojson::object()}}, "t-").ok());
+  EXPECT_FALSE(json_schemas_to_gbnf_rules({{"x", ojson::object()}, {"x", ojson::object()}}, "t-").ok());
+  EXPECT_FALSE(json_schemas_to_gbnf_rules({{"x", ojson::object()}}, "").ok());
+  Result<std::string> bad = json_schemas_to_gbnf_rules({{"x", ojson::parse(R"({"if":1})")}}, "t-");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'x'"), std::string::npos);
+}
+
 TEST(JsonSchemaGbnf, CompileParsesToAGrammar) {
   Result<Grammar> grammar = compile_json_schema(nlohmann::json::parse(R"({"type":"object","properties":{"z":{},"a":{}}})"));
   ASSERT_TRUE(grammar.ok()) << grammar.status().to_string();

@@ -17,6 +17,8 @@ namespace herd::grammar {
 
 using SchemaJson = nlohmann::ordered_json;
 
+// Whether a keyword only describes (title, $defs...) and constrains nothing.
+bool is_schema_annotation(std::string_view keyword);
 // kInvalidArgument "JSON schema keyword 'K' at #/ptr: why".
 Status schema_error(std::string_view keyword, std::string_view pointer, std::string_view why);
 // kInvalidArgument "JSON schema keyword 'K' at #/ptr is not supported".

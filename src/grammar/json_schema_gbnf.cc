@@ -16,9 +16,10 @@ namespace herd::grammar {
 namespace {
 
 // Keywords that say something about a schema without constraining its values.
-constexpr std::array<std::string_view, 12> kAnnotations = {
+// discriminator (OpenAPI) only names the property that already tells oneOf members apart.
+constexpr std::array<std::string_view, 15> kAnnotations = {
     "title", "description", "default", "examples", "$schema", "$id", "$comment", "deprecated", "readOnly", "writeOnly",
-    "$defs", "definitions"};
+    "$defs", "definitions", "discriminator", "contentEncoding", "contentMediaType"};
 constexpr std::array<std::string_view, 24> kAssertions = {
     "type", "nullable", "enum", "const", "$ref", "anyOf", "oneOf", "allOf", "properties", "required",
     "additionalProperties", "items", "prefixItems", "additionalItems", "minItems", "maxItems", "minLength",
@@ -75,6 +76,8 @@ bool value_has_type(const SchemaJson& v, std::string_view type) {
 }
 
 }  // namespace
+
+bool is_schema_annotation(std::string_view keyword) { return one_of(keyword, kAnnotations); }
 
 Status schema_error(std::string_view keyword, std::string_view pointer, std::string_view why) {
   return invalid_argument("JSON schema keyword '" + std::string(keyword) + "' at #" + std::string(pointer) + ": " +

@@ -14,7 +14,8 @@
 // regex_gbnf.h)/format (date, time, date-time, uuid, email), integer
 // minimum/maximum/exclusiveMinimum/exclusiveMaximum, number minimum/maximum (and exclusive),
 // and annotations that change nothing (title, description, default, examples, $schema, $id,
-// $comment, deprecated, readOnly, writeOnly). Anything else is refused: kInvalidArgument
+// $comment, deprecated, readOnly, writeOnly, contentEncoding, contentMediaType, and OpenAPI's
+// discriminator). A property whose schema is false is left out (required: refused). Anything else is refused: kInvalidArgument
 // "JSON schema keyword 'X' at #/json/pointer is not supported", never silently ignored; so are
 // bounds herd cannot enforce exactly (a fractional number bound, a pattern with a length...)
 // and schemas that admit nothing (false, minItems > maxItems...).

@@ -16,11 +16,6 @@ bool is_lower_bound(std::string_view k) {
 bool is_upper_bound(std::string_view k) {
   return k == "maximum" || k == "exclusiveMaximum" || k == "maxLength" || k == "maxItems";
 }
-bool is_annotation(std::string_view k) {
-  return k == "title" || k == "description" || k == "default" || k == "examples" || k == "$schema" || k == "$id" ||
-         k == "$comment" || k == "deprecated" || k == "readOnly" || k == "writeOnly" || k == "$defs" ||
-         k == "definitions";
-}
 
 std::vector<std::string> type_list(const SchemaJson& type) {
   std::vector<std::string> out;
@@ -87,7 +82,7 @@ Status merge_into(SchemaJson& merged, const SchemaJson& member_in, const std::st
   for (auto it = member.begin(); it != member.end(); ++it) {
     const std::string& key = it.key();
     const SchemaJson& value = it.value();
-    if (is_annotation(key)) continue;
+    if (is_schema_annotation(key)) continue;
     if (!merged.contains(key)) {
       merged[key] = value;
       continue;

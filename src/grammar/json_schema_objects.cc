@@ -115,6 +115,7 @@ Result<std::string> JsonSchemaCompiler::visit_object(const SchemaJson& schema, c
   };
   std::vector<Member> members;
   std::vector<std::string> required;
+  std::vector<std::string> forbidden;  // properties whose schema is false
   if (auto it = schema.find("required"); it != schema.end()) {
     if (!it->is_array()) return schema_error("required", pointer, "must be a list of names");
     for (const SchemaJson& name : *it) {
@@ -128,8 +129,12 @@ Result<std::string> JsonSchemaCompiler::visit_object(const SchemaJson& schema, c
     if (!it->is_object()) return schema_error("properties", pointer, "must be an object");
     for (auto p = it->begin(); p != it->end(); ++p) {
       std::string sub = json_pointer_append(pointer + "/properties", p.key());
-      HERD_ASSIGN_OR_RETURN(std::string rule, visit(p.value(), sub, p.key()));
       bool is_required = std::find(required.begin(), required.end(), p.key()) != required.end();
+      if (p.value() == false && !is_required) {  // the key must not appear: leave it out
+        forbidden.push_back(p.key());
+        continue;
+      }
+      HERD_ASSIGN_OR_RETURN(std::string rule, visit(p.value(), sub, p.key()));
       members.push_back({p.key(), rule, is_required});
     }
   }
@@ -156,7 +161,7 @@ Result<std::string> JsonSchemaCompiler::visit_object(const SchemaJson& schema, c
   std::string next_seen;   // what may follow once a member was written ("" = nothing)
   std::string next_first;  // what may follow when no member was written yet
   if (!extra_value.empty()) {
-    std::vector<std::string> names;
+    std::vector<std::string> names = forbidden;
     for (const Member& m : members) names.push_back(m.name);
     HERD_ASSIGN_OR_RETURN(std::string key, extra_key_rule(names, pointer));
     std::string kv = writer_.add(std::string(hint) + "-extra-kv", key + " " + ws + " \":\" " + ws + " " + extra_value + " " + ws);

@@ -68,6 +68,9 @@ TEST(JsonSchemaGbnf, AdditionalProperties) {
   const char* typed = R"({"type":"object","additionalProperties":{"type":"integer"}})";
   check({typed, {R"({"a":1,"b":2})", "{}"}, {R"({"a":"x"})"}});
   check({R"({"type":"object","properties":{"a":{}},"additionalProperties":false})", {R"({"a":1})", "{}"}, {R"({"b":1})"}});
+  // A property whose schema is false never appears, not even as an extra key.
+  check({R"({"properties":{"a":false,"b":{"const":1}},"additionalProperties":true})", {R"({"b":1})", R"({"c":1})", R"({"ab":1})"},
+         {R"({"a":1})", R"({"b":1,"a":1})"}});
   // A required name that is not a property takes the additionalProperties schema.
   check({R"({"type":"object","required":["n"],"additionalProperties":{"type":"integer"}})", {R"({"n":1})", R"({"n":1,"m":2})"},
          {"{}", R"({"n":"x"})"}});

@@ -41,6 +41,8 @@ class JsonSchemaCompiler {
   Result<std::string> visit_type(std::string_view type, const SchemaJson& schema, const std::string& pointer,
                                  std::string_view hint);
 
+  // Refuses a grammar past what parse_gbnf takes.
+  Status check_grammar_size() const;
   // json_schema_objects.cc
   Result<std::string> visit_object(const SchemaJson& schema, const std::string& pointer, std::string_view hint);
   Result<std::string> visit_array(const SchemaJson& schema, const std::string& pointer, std::string_view hint);
@@ -59,6 +61,7 @@ class JsonSchemaCompiler {
   GbnfWriter& writer_;
   std::unordered_map<std::string, std::string> ref_rules_;  // normalized $ref -> rule name
   size_t n_nodes_ = 0;
+  size_t merge_budget_;  // JSON values allOf merging may still copy (json_schema_merge.h)
   size_t depth_ = 0;
 };
 

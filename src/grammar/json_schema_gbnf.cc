@@ -90,16 +90,19 @@ Status schema_unsupported(std::string_view keyword, std::string_view pointer) {
 }
 
 JsonSchemaCompiler::JsonSchemaCompiler(const SchemaJson& root, const JsonSchemaLimits& limits, GbnfWriter& writer)
-    : root_(root), limits_(limits), writer_(writer) {
+    : root_(root), limits_(limits), writer_(writer), merge_budget_(kMaxMergeCopiedValues) {
   reserve_json_rule_names(writer_);
+}
+
+Status JsonSchemaCompiler::check_grammar_size() const {
+  if (writer_.n_bytes() <= GbnfLimits().max_text_bytes) return Status::ok_status();
+  return invalid_argument("JSON schema compiles to more than " + std::to_string(GbnfLimits().max_text_bytes) +
+                          " bytes of grammar");
 }
 
 Result<std::string> JsonSchemaCompiler::compile(std::string_view hint) {
   HERD_ASSIGN_OR_RETURN(std::string top, visit(root_, "", hint));
-  if (writer_.n_bytes() > GbnfLimits().max_text_bytes) {
-    return invalid_argument("JSON schema compiles to more than " + std::to_string(GbnfLimits().max_text_bytes) +
-                            " bytes of grammar");
-  }
+  HERD_RETURN_IF_ERROR(check_grammar_size());
   return top;
 }
 
@@ -111,10 +114,7 @@ Result<std::string> JsonSchemaCompiler::visit(const SchemaJson& schema, const st
   if (depth_ >= limits_.max_depth) {
     return invalid_argument("JSON schema at #" + pointer + " is nested deeper than " + std::to_string(limits_.max_depth));
   }
-  if (writer_.n_bytes() > GbnfLimits().max_text_bytes) {
-    return invalid_argument("JSON schema compiles to more than " + std::to_string(GbnfLimits().max_text_bytes) +
-                            " bytes of grammar");
-  }
+  HERD_RETURN_IF_ERROR(check_grammar_size());
   if (schema.is_boolean()) {
     if (schema.get<bool>()) return json_value_rule(writer_);
     return invalid_argument("JSON schema at #" + pointer + " is false: no value can match it");
@@ -148,7 +148,7 @@ Result<std::string> JsonSchemaCompiler::visit_object_schema(const SchemaJson& sc
     return with_null(visit(both, pointer, hint));
   }
   if (schema.contains("allOf")) {
-    HERD_ASSIGN_OR_RETURN(SchemaJson merged, merge_all_of(root_, schema, pointer, limits_.max_depth));
+    HERD_ASSIGN_OR_RETURN(SchemaJson merged, merge_all_of(root_, schema, pointer, limits_.max_depth, merge_budget_));
     return with_null(visit(merged, pointer + "/allOf", hint));
   }
   if (schema.contains("anyOf") || schema.contains("oneOf")) return with_null(visit_any_of(schema, pointer, hint));

@@ -116,10 +116,21 @@ Status merge_into(SchemaJson& merged, const SchemaJson& member_in, const std::st
   return Status::ok_status();
 }
 
+// Charges the values of `v` to the budget (stopping once it is spent).
+Status charge(const SchemaJson& v, size_t& budget, const std::string& pointer) {
+  if (budget == 0) return invalid_argument("JSON schema allOf at #" + pointer + " makes too many copies to merge");
+  --budget;
+  if (v.is_structured()) {
+    for (const SchemaJson& child : v) HERD_RETURN_IF_ERROR(charge(child, budget, pointer));
+  }
+  return Status::ok_status();
+}
+
 // A member as a plain schema: $ref followed (its siblings merged in), nested allOf flattened.
 Result<SchemaJson> expand_member(const SchemaJson& root, const SchemaJson& member, const std::string& pointer,
-                                 size_t depth_left) {
+                                 size_t depth_left, size_t& copy_budget) {
   if (depth_left == 0) return invalid_argument("JSON schema allOf at #" + pointer + " is nested too deep");
+  HERD_RETURN_IF_ERROR(charge(member, copy_budget, pointer));
   if (member.is_boolean() && member.get<bool>()) return SchemaJson::object();
   if (!member.is_object()) return invalid_argument("JSON schema allOf member at #" + pointer + " must be an object");
   SchemaJson out = member;
@@ -128,11 +139,11 @@ Result<SchemaJson> expand_member(const SchemaJson& root, const SchemaJson& membe
     Result<const SchemaJson*> target = resolve_schema_ref(root, member["$ref"].get<std::string>());
     if (!target.ok()) return schema_error("$ref", pointer, target.status().message());
     out.erase("$ref");
-    HERD_ASSIGN_OR_RETURN(SchemaJson expanded, expand_member(root, **target, pointer, depth_left - 1));
+    HERD_ASSIGN_OR_RETURN(SchemaJson expanded, expand_member(root, **target, pointer, depth_left - 1, copy_budget));
     HERD_RETURN_IF_ERROR(merge_into(out, expanded, pointer));
   }
   if (out.contains("allOf")) {
-    HERD_ASSIGN_OR_RETURN(out, merge_all_of(root, out, pointer, depth_left - 1));
+    HERD_ASSIGN_OR_RETURN(out, merge_all_of(root, out, pointer, depth_left - 1, copy_budget));
   }
   return out;
 }
@@ -140,15 +151,16 @@ Result<SchemaJson> expand_member(const SchemaJson& root, const SchemaJson& membe
 }  // namespace
 
 Result<SchemaJson> merge_all_of(const SchemaJson& root, const SchemaJson& schema, const std::string& pointer,
-                                size_t max_depth) {
+                                size_t max_depth, size_t& copy_budget) {
   if (max_depth == 0) return invalid_argument("JSON schema allOf at #" + pointer + " is nested too deep");
+  HERD_RETURN_IF_ERROR(charge(schema, copy_budget, pointer));
   const SchemaJson& members = schema["allOf"];
   if (!members.is_array() || members.empty()) return schema_error("allOf", pointer, "must be a non-empty list of schemas");
   SchemaJson merged = schema;
   merged.erase("allOf");
   for (size_t i = 0; i < members.size(); ++i) {
     std::string member_pointer = pointer + "/allOf/" + std::to_string(i);
-    HERD_ASSIGN_OR_RETURN(SchemaJson member, expand_member(root, members[i], member_pointer, max_depth - 1));
+    HERD_ASSIGN_OR_RETURN(SchemaJson member, expand_member(root, members[i], member_pointer, max_depth - 1, copy_budget));
     HERD_RETURN_IF_ERROR(merge_into(merged, member, member_pointer));
   }
   return merged;

@@ -12,8 +12,14 @@
 
 namespace herd::grammar {
 
-// kInvalidArgument names a keyword the members disagree on (or a member that is not a schema).
+// Merging copies schemas, and members that refer to each other can ask for exponentially many
+// copies ({"allOf":[B,B]} where B is {"allOf":[C,C]}...): every JSON value copied is charged to
+// `copy_budget`, shared by all merges of one compile.
+constexpr size_t kMaxMergeCopiedValues = size_t{1} << 18;
+
+// kInvalidArgument names a keyword the members disagree on (or a member that is not a schema),
+// or says the copy budget ran out.
 Result<SchemaJson> merge_all_of(const SchemaJson& root, const SchemaJson& schema, const std::string& pointer,
-                                size_t max_depth);
+                                size_t max_depth, size_t& copy_budget);
 
 }  // namespace herd::grammar

@@ -116,6 +116,16 @@ TEST(JsonSchemaRefusal, Limits) {
   limits.max_enumerated = 100;
   EXPECT_NE(refusal(R"({"type":"array","minItems":101})", limits).find("'minItems'"), std::string::npos);
   EXPECT_NE(refusal(R"({"type":"string","maxLength":1000})", limits).find("'maxLength'"), std::string::npos);
+  // allOf members that double at every level would copy 2^20 schemas: refused, not run.
+  ojson doubling = {{"$ref", "#/$defs/b0"}, {"$defs", ojson::object()}};
+  for (int i = 0; i < 20; ++i) {
+    std::string next = "#/$defs/b" + std::to_string(i + 1);
+    doubling["$defs"]["b" + std::to_string(i)] = {{"allOf", ojson::array({ojson{{"$ref", next}}, ojson{{"$ref", next}}})}};
+  }
+  doubling["$defs"]["b20"] = {{"type", "object"}, {"properties", {{"x", {{"type", "integer"}}}}}};
+  Result<std::string> doubled = json_schema_to_gbnf(doubling);
+  ASSERT_FALSE(doubled.ok());
+  EXPECT_NE(doubled.status().message().find("too many copies"), std::string::npos) << doubled.status().to_string();
   // A $ref chain through the same definition is not nesting: refs compile once.
   EXPECT_TRUE(json_schema_to_gbnf(ojson::parse(R"({"$defs":{"n":{"type":"array","items":{"$ref":"#/$defs/n"}}},"$ref":"#/$defs/n"})"),
                                   limits).ok());

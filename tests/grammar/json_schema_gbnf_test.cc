@@ -42,6 +42,13 @@ TEST(JsonSchemaGbnf, Types) {
   check({"true", {"[]", "false"}, {"]"}});
 }
 
+TEST(JsonSchemaGbnf, AnnotationsChangeNothing) {
+  check({R"({"title":"t","description":"d","default":"x","examples":["y"],"$schema":"https://json-schema.org/draft/2020-12/schema",
+             "$id":"urn:x","$comment":"c","deprecated":true,"readOnly":true,"writeOnly":false,"contentMediaType":"text/plain",
+             "contentEncoding":"7bit","discriminator":{"propertyName":"k"},"type":"string","maxLength":2})",
+         {R"("ab")"}, {R"("abc")", "1"}});
+}
+
 TEST(JsonSchemaGbnf, EnumAndConst) {
   check({R"({"enum":["red",3,null,{"k":[1,2]}]})", {R"("red")", "3", "null", R"({"k":[1,2]})"}, {R"("blue")", "4", R"({"k":[1]})"}});
   check({R"({"const":"a\"b"})", {R"("a\"b")"}, {R"("ab")"}});
@@ -145,6 +152,8 @@ TEST(JsonSchemaGbnf, Numbers) {
   check({R"({"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1})", {"0.5", "0.0001"}, {"0", "0.0", "1", "1.0"}});
   check({R"({"type":"number","minimum":-1,"exclusiveMaximum":0})", {"-1", "-1.0", "-0.5"}, {"0", "-1.5", "0.5"}});
   check({R"({"type":"number","minimum":1,"maximum":1})", {"1", "1.00"}, {"1.01", "0.99"}});
+  // Draft 4: exclusiveMinimum/exclusiveMaximum as booleans on minimum/maximum.
+  check({R"({"type":"integer","minimum":1,"exclusiveMinimum":true,"maximum":3,"exclusiveMaximum":false})", {"2", "3"}, {"1", "4"}});
 }
 
 TEST(JsonSchemaGbnf, Whitespace) {

@@ -29,19 +29,6 @@ int hex_value(char c) {
   return -1;
 }
 
-Element byte_element(uint8_t b) {
-  Element e;
-  e.bytes.set(b);
-  return e;
-}
-
-Element rule_element(int32_t rule) {
-  Element e;
-  e.kind = Element::Kind::kRule;
-  e.rule = rule;
-  return e;
-}
-
 class GbnfParser {
  public:
   GbnfParser(std::string_view text, const GbnfLimits& limits) : text_(text), limits_(limits) {}
@@ -246,11 +233,7 @@ class GbnfParser {
     const std::vector<CodePointRange> normal = normalize_ranges(ranges);
     std::vector<std::vector<ByteSet>> shapes = utf8_sequences(normal);
     if (shapes.empty()) fail(at, "character class matches no character");
-    if (shapes.size() == 1 && shapes[0].size() == 1) {
-      Element e;
-      e.bytes = shapes[0][0];
-      return e;
-    }
+    if (shapes.size() == 1 && shapes[0].size() == 1) return byte_element(shapes[0][0]);
     std::string key;
     for (const CodePointRange& r : normal) key += std::to_string(r.lo) + "-" + std::to_string(r.hi) + ",";
     const auto it = class_rules_.find(key);
@@ -258,11 +241,7 @@ class GbnfParser {
     std::vector<Sequence> alternatives;
     for (const auto& shape : shapes) {
       Sequence seq;
-      for (const ByteSet& set : shape) {
-        Element e;
-        e.bytes = set;
-        seq.push_back(e);
-      }
+      for (const ByteSet& set : shape) seq.push_back(byte_element(set));
       count_elements(seq.size(), at);
       alternatives.push_back(std::move(seq));
     }

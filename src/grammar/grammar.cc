@@ -5,27 +5,40 @@
 namespace herd::grammar {
 namespace {
 
-// Rules that can match the empty string, by fixpoint: a rule is nullable when some
-// alternative's elements are all nullable rules (an empty alternative included).
+// Rules that can match the empty string: an alternative is nullable once every element in it is
+// a nullable rule, and a rule once one of its alternatives is. A worklist keeps this linear in the
+// grammar's size (a pass-until-nothing-changes loop is quadratic on a long chain of rules).
 std::vector<bool> nullable_rules(const Grammar& g) {
   std::vector<bool> nullable(g.rules.size(), false);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t r = 0; r < g.rules.size(); ++r) {
-      if (nullable[r]) continue;
-      for (const Sequence& alt : g.rules[r].alternatives) {
-        bool all = true;
-        for (const Element& e : alt) {
-          if (e.kind == Element::Kind::kBytes || !nullable[size_t(e.rule)]) {
-            all = false;
-            break;
-          }
-        }
-        if (all) {
-          nullable[r] = true;
-          changed = true;
-          break;
-        }
+  struct Alt {
+    int32_t rule;
+    size_t pending;  // elements not yet known to be nullable rules
+  };
+  std::vector<Alt> alts;
+  std::vector<std::vector<size_t>> used_in(g.rules.size());  // rule -> alternatives naming it
+  std::vector<int32_t> work;
+  for (size_t r = 0; r < g.rules.size(); ++r) {
+    for (const Sequence& seq : g.rules[r].alternatives) {
+      bool has_bytes = false;
+      for (const Element& e : seq) has_bytes |= e.kind == Element::Kind::kBytes;
+      if (has_bytes) continue;  // never nullable
+      const size_t a = alts.size();
+      alts.push_back({int32_t(r), seq.size()});
+      for (const Element& e : seq) used_in[size_t(e.rule)].push_back(a);
+      if (seq.empty() && !nullable[r]) {
+        nullable[r] = true;
+        work.push_back(int32_t(r));
+      }
+    }
+  }
+  while (!work.empty()) {
+    const int32_t r = work.back();
+    work.pop_back();
+    for (size_t a : used_in[size_t(r)]) {
+      // A rule named twice in one alternative is counted twice there, and found twice here.
+      if (--alts[a].pending == 0 && !nullable[size_t(alts[a].rule)]) {
+        nullable[size_t(alts[a].rule)] = true;
+        work.push_back(alts[a].rule);
       }
     }
   }

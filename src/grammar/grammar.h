@@ -23,6 +23,19 @@ struct Element {
   int32_t rule = 0;  // kRule: an index into Grammar::rules
 };
 
+inline Element byte_element(const ByteSet& bytes) {
+  Element e;
+  e.bytes = bytes;
+  return e;
+}
+inline Element byte_element(uint8_t byte) { return byte_element(ByteSet().set(byte)); }
+inline Element rule_element(int32_t rule) {
+  Element e;
+  e.kind = Element::Kind::kRule;
+  e.rule = rule;
+  return e;
+}
+
 using Sequence = std::vector<Element>;  // elements in order; empty: matches nothing (epsilon)
 
 struct Rule {

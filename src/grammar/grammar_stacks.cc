@@ -92,8 +92,8 @@ bool StackArena::close(uint32_t pos, int32_t parent, std::vector<int32_t>& tops,
   return true;
 }
 
-bool StackArena::finish(std::vector<int32_t>& tops, size_t from, bool ok) {
-  if (ok && tops.size() - from > 1) {
+bool StackArena::dedupe(std::vector<int32_t>& tops, size_t from) {
+  if (tops.size() - from > 1) {
     std::sort(tops.begin() + std::ptrdiff_t(from), tops.end(), [&](int32_t a, int32_t b) {
       const uint64_t ha = hash_of(a), hb = hash_of(b);
       return ha != hb ? ha < hb : a < b;
@@ -111,11 +111,19 @@ bool StackArena::finish(std::vector<int32_t>& tops, size_t from, bool ok) {
     }
     tops.resize(kept);
   }
-  if (!ok || tops.size() - from > max_stacks_) {
+  if (tops.size() - from > max_stacks_) {
     tops.resize(from);
     return false;
   }
   return true;
+}
+
+bool StackArena::finish(std::vector<int32_t>& tops, size_t from, bool ok) {
+  if (!ok) {
+    tops.resize(from);
+    return false;
+  }
+  return dedupe(tops, from);
 }
 
 bool StackArena::advance(std::vector<int32_t>& tops, size_t begin, size_t end, uint8_t byte) {

@@ -61,6 +61,13 @@ class StackArena {
   void load(const StateKey& key, std::vector<int32_t>& tops);
   StateKey key_of(std::span<const int32_t> tops) const;
 
+  // Sorts tops[from, end) by stack hash and drops stacks equal to another; false (and tops cut
+  // back to `from`) when more than max_stacks remain. advance() and start() end with it.
+  bool dedupe(std::vector<int32_t>& tops, size_t from);
+  uint64_t hash_of(int32_t top) const { return top == kEmptyStack ? 0 : nodes_[size_t(top)].hash; }
+  // Whether two tops are the same stack (the same positions all the way down).
+  bool same_stack(int32_t a, int32_t b) const;
+
  private:
   struct Node {
     uint32_t pos;
@@ -68,8 +75,6 @@ class StackArena {
     uint64_t hash;   // of the whole chain, for deduplication
   };
   int32_t push(uint32_t pos, int32_t parent);
-  uint64_t hash_of(int32_t top) const { return top == kEmptyStack ? 0 : nodes_[size_t(top)].hash; }
-  bool same_stack(int32_t a, int32_t b) const;
   // Expands (pos, parent) until every resulting top is a byte set (or the stack is empty).
   bool close(uint32_t pos, int32_t parent, std::vector<int32_t>& tops, size_t& steps);
   bool finish(std::vector<int32_t>& tops, size_t from, bool ok);

@@ -12,10 +12,14 @@
 
 namespace herd::grammar {
 
+// kMemo remembers the stack sets met on the way and their transitions (the plain walk when the
+// memos grow too large); kPlain rebuilds each node's stacks from its parent's. Same masks.
+enum class WalkMode { kMemo, kPlain };
+
 // Bit set for every token whose bytes the stacks of `state` accept; the end tokens exactly when
 // the state holds an empty stack (the grammar may end), whatever their bytes.
 TokenMask compute_token_mask(const FlatGrammar& grammar, const TokenTrie& trie, const StateKey& state,
-                             std::span<const int32_t> end_tokens, size_t max_stacks);
+                             std::span<const int32_t> end_tokens, size_t max_stacks, WalkMode mode = WalkMode::kMemo);
 
 // Whether the state holds the empty stack.
 bool state_can_end(const StateKey& state);

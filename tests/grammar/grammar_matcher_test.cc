@@ -188,9 +188,7 @@ TEST(GrammarMatcher, CreateRefusesBadInput) {
   Result<Grammar> parsed = parse_gbnf("root ::= \"a\"");
   ASSERT_TRUE(parsed.ok());
   Grammar left;
-  Element self;
-  self.kind = Element::Kind::kRule;
-  left.rules = {{"root", {{self}}}};
+  left.rules = {{"root", {{rule_element(0)}}}};
   EXPECT_FALSE(CompiledGrammar::create(left, testing::byte_trie(), {}).ok());
   EXPECT_FALSE(CompiledGrammar::create(parsed.value(), nullptr, {}).ok());
   EXPECT_FALSE(CompiledGrammar::create(parsed.value(), testing::byte_trie(), {257}).ok());

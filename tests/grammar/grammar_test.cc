@@ -5,18 +5,8 @@
 namespace herd::grammar {
 namespace {
 
-Element bytes(char c) {
-  Element e;
-  e.bytes.set(uint8_t(c));
-  return e;
-}
-
-Element ref(int32_t rule) {
-  Element e;
-  e.kind = Element::Kind::kRule;
-  e.rule = rule;
-  return e;
-}
+Element bytes(char c) { return byte_element(uint8_t(c)); }
+Element ref(int32_t rule) { return rule_element(rule); }
 
 TEST(GrammarValidate, AcceptsRightRecursion) {
   Grammar g;
@@ -80,6 +70,18 @@ TEST(GrammarValidate, ANonNullablePrefixBreaksTheCycle) {
   // Same shape, but "maybe" must match a byte: root is reached only after one.
   Grammar g;
   g.rules = {{"root", {{ref(1), ref(0), bytes('x')}, {bytes('y')}}}, {"maybe", {{bytes('m')}}}};
+  EXPECT_TRUE(validate(g).ok());
+}
+
+TEST(GrammarValidate, NullableThroughALongChainAndRepeatedReferences) {
+  // r0 ::= r1 r1 ... r(n-1) ::= rn, rn ::= (empty); root ::= r0 root "x" is then left-recursive.
+  Grammar g;
+  const int32_t n = 3000;
+  g.rules.push_back({"root", {{ref(1), ref(0), bytes('x')}, {bytes('y')}}});
+  for (int32_t i = 0; i < n; ++i) g.rules.push_back({"r" + std::to_string(i), {{ref(i + 2), ref(i + 2)}}});
+  g.rules.push_back({"end", {{}}});
+  EXPECT_FALSE(validate(g).ok());
+  g.rules.back().alternatives = {{bytes('e')}};  // now nothing is nullable
   EXPECT_TRUE(validate(g).ok());
 }
 

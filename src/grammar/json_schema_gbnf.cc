@@ -281,27 +281,20 @@ Result<std::string> JsonSchemaCompiler::visit_enum(const SchemaJson& schema, con
   return writer_.add(hint, alternation_body(alts));
 }
 
-Result<std::string> json_schema_to_gbnf(const nlohmann::ordered_json& schema, const JsonSchemaLimits& limits) {
-  GbnfWriter writer;
-  JsonSchemaCompiler compiler(schema, limits, writer);
-  HERD_ASSIGN_OR_RETURN(std::string top, compiler.compile("root-value"));
-  writer.define("root", top);
-  return writer.text();
-}
+namespace {
 
-Result<std::string> json_schemas_to_gbnf_rules(const std::vector<NamedJsonSchema>& schemas, std::string_view prefix,
-                                               const JsonSchemaLimits& limits) {
-  bool prefix_ok = !prefix.empty() && std::all_of(prefix.begin(), prefix.end(), [](char c) {
+bool is_rule_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
   });
-  if (!prefix_ok) return invalid_argument("schema rule prefix '" + std::string(prefix) + "' must be [a-zA-Z0-9-]+");
+}
+
+Result<std::string> schemas_to_rules(const std::vector<NamedJsonSchema>& schemas, std::string_view prefix,
+                                     const JsonSchemaLimits& limits) {
+  if (!is_rule_name(prefix)) return invalid_argument("schema rule prefix '" + std::string(prefix) + "' must be [a-zA-Z0-9-]+");
   GbnfWriter writer{std::string(prefix)};
   for (const NamedJsonSchema& named : schemas) {
-    bool valid = !named.rule.empty() && named.rule != "root" &&
-                 std::all_of(named.rule.begin(), named.rule.end(), [](char c) {
-                   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-                 });
-    if (!valid || named.rule.rfind(prefix, 0) == 0 || writer.defined(named.rule)) {
+    if (!is_rule_name(named.rule) || named.rule == "root" || named.rule.rfind(prefix, 0) == 0 || writer.defined(named.rule)) {
       return invalid_argument("schema rule name '" + named.rule + "' must be [a-zA-Z0-9-]+, unique, not 'root' and not start with '" +
                               std::string(prefix) + "'");
     }
@@ -311,6 +304,34 @@ Result<std::string> json_schemas_to_gbnf_rules(const std::vector<NamedJsonSchema
     writer.define(named.rule, *top);
   }
   return writer.text();
+}
+
+// The boundary of the library: a JSON access the checks above missed must not escape as an
+// exception (none is known; the fuzz target would trap on one).
+template <typename F>
+Result<std::string> without_exceptions(F&& compile) {
+  try {
+    return compile();
+  } catch (const nlohmann::json::exception& e) {
+    return invalid_argument(std::string("JSON schema: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Result<std::string> json_schema_to_gbnf(const nlohmann::ordered_json& schema, const JsonSchemaLimits& limits) {
+  return without_exceptions([&]() -> Result<std::string> {
+    GbnfWriter writer;
+    JsonSchemaCompiler compiler(schema, limits, writer);
+    HERD_ASSIGN_OR_RETURN(std::string top, compiler.compile("root-value"));
+    writer.define("root", top);
+    return writer.text();
+  });
+}
+
+Result<std::string> json_schemas_to_gbnf_rules(const std::vector<NamedJsonSchema>& schemas, std::string_view prefix,
+                                               const JsonSchemaLimits& limits) {
+  return without_exceptions([&]() { return schemas_to_rules(schemas, prefix, limits); });
 }
 
 Result<std::string> json_schema_to_gbnf(const nlohmann::json& schema, const JsonSchemaLimits& limits) {

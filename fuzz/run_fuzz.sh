@@ -13,6 +13,7 @@
 #   fuzz_registry_path  corpus/registry_path/* (/v2/ paths with queries, Range headers)
 #   fuzz_model_output   corpus/model_output/* (hand-written outputs of each format)
 #   fuzz_gbnf           corpus/gbnf/*.gbnf (hand-written grammars), with gbnf.dict
+#   fuzz_json_schema    corpus/json_schema/*.json (hand-written schemas), with json_schema.dict
 #   fuzz_model_load     one byte per base model (no edits) and a few edit lists; the
 #                       models themselves are read by the fuzzer from $HERD_SHARED_DIR
 #
@@ -110,6 +111,10 @@ case $(basename "$fuzzer") in
   fuzz_gbnf*)
     cp "$here"/corpus/gbnf/*.gbnf "$corpus/"
     dict=(-dict="$here/gbnf.dict")
+    ;;
+  fuzz_json_schema*)
+    cp "$here"/corpus/json_schema/*.json "$corpus/"
+    dict=(-dict="$here/json_schema.dict")
     ;;
   fuzz_manifest*|fuzz_model_name*|fuzz_registry_path*)
     # Hand-written seeds: real manifests and layers; names, digests, file names, a Herdfile;

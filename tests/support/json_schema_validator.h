@@ -5,7 +5,9 @@
 // defaults to true, oneOf means exactly one, lengths count code points, "pattern" runs through
 // std::wregex (ECMAScript) anywhere in the string, and formats are checked from RFC 3339 and
 // RFC 4122 (email: the practical subset json_schema_gbnf.h documents). Unknown keywords fail
-// validation, so a test cannot pass by ignoring one.
+// validation, so a test cannot pass by ignoring one. Limits of its own: numbers compare as
+// doubles (a 17-digit fraction next to an exclusive bound can round onto it), and std::wregex
+// classifies \s \w outside ASCII by the C locale (the random walks keep mostly to ASCII).
 #pragma once
 
 #include <algorithm>

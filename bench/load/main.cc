@@ -5,6 +5,7 @@
 //   bench_load --url http://127.0.0.1:8080 -c 16 -n 64 --max-tokens 128 --rounds 3
 //   bench_load --url ... -c 1 -n 8 --shared-prefix-tokens 1500 --suffix-tokens 50 --json
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 #include <random>
 
@@ -22,6 +23,7 @@ struct Options {
   int warmup = -1;  // -1: one warm-up request when a shared prefix is used
   bool chat = false;
   bool json = false;
+  std::string json_schema_file;
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -51,6 +53,9 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--timeout", o.run.target.timeout_s, "seconds to wait on a silent stream")
       ->default_val(300.0);
   app.add_flag("--json", o.json, "print one JSON object instead of text");
+  app.add_option("--json-schema", o.json_schema_file,
+                 "chat only: constrain every answer to this JSON schema (response_format json_schema)")
+      ->check(CLI::ExistingFile);
 }
 
 int run(Options& o) {
@@ -59,6 +64,18 @@ int run(Options& o) {
   o.run.body.api = o.chat ? Api::kChat : Api::kCompletions;
   o.run.target.path = api_path(o.run.body.api);
   if (o.run.requests == 0) o.run.requests = o.run.concurrency;
+  if (!o.json_schema_file.empty()) {
+    if (!o.chat) {
+      std::cerr << "bench_load: --json-schema needs --chat\n";
+      return 2;
+    }
+    std::ifstream in(o.json_schema_file);
+    o.run.body.json_schema = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (o.run.body.json_schema.is_discarded()) {
+      std::cerr << "bench_load: " << o.json_schema_file << " is not JSON\n";
+      return 2;
+    }
+  }
   if (o.run.body.model.empty()) {
     auto model = first_model_id(url);
     if (!model) {

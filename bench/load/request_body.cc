@@ -22,6 +22,10 @@ std::string request_body(const BodyParams& params, const Prompt& prompt) {
     if (!prompt.prefix.empty()) messages.push_back({{"role", "system"}, {"content", prompt.prefix}});
     messages.push_back({{"role", "user"}, {"content", prompt.suffix}});
     body["messages"] = std::move(messages);
+    if (!params.json_schema.is_null()) {
+      body["response_format"] = {{"type", "json_schema"},
+                                 {"json_schema", {{"name", "bench"}, {"schema", params.json_schema}}}};
+    }
   } else {
     body["prompt"] = prompt.prefix.empty() ? prompt.suffix : prompt.prefix + "\n" + prompt.suffix;
   }

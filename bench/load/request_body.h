@@ -1,6 +1,7 @@
 // The JSON body of one streaming request, for /v1/completions or /v1/chat/completions.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "prompt_source.h"
@@ -14,6 +15,8 @@ struct BodyParams {
   std::string model;
   int max_tokens = 128;
   double temperature = 0;
+  // Chat: sent as response_format {"type": "json_schema", ...}; null: unconstrained.
+  nlohmann::json json_schema;
 };
 
 // Completions send prefix + "\n" + suffix as the prompt; chat sends the prefix as

@@ -112,6 +112,7 @@ Result<Template> Template::parse(std::string_view text, const ParseOptions& opti
     limits.max_depth = options.max_depth;
     Template t;
     t.body_ = std::make_shared<const StmtList>(parse_template(tokens, limits));
+    t.source_ = std::make_shared<const std::string>(text);
     return t;
   } catch (const TemplateException& e) {
     return to_status(e, error);

@@ -61,9 +61,12 @@ class Template {
   // order is kept (tojson, |items, dict iteration) and ints stay apart from floats.
   Result<std::string> render(const nlohmann::ordered_json& context, const RenderOptions& options = {},
                              TemplateError* error = nullptr) const;
+  // The text it was parsed from (what tells a model's tool-call and reasoning formats).
+  const std::string& source() const { return *source_; }
 
  private:
   std::shared_ptr<const std::vector<std::unique_ptr<Stmt>>> body_;
+  std::shared_ptr<const std::string> source_ = std::make_shared<const std::string>();
 };
 
 // Parse and render in one call.

@@ -27,7 +27,7 @@
 //   freedom ramble). true or a schema: extra keys after the listed ones, plain characters only
 //   (no escapes), never one of the listed names (so a listed key cannot repeat). Extra keys may
 //   repeat each other;
-// - whitespace between tokens is at most one line break and 21 characters ("ws" in
+// - whitespace between tokens is one space, or a line break and at most 8 spaces or tabs ("ws" in
 //   json_value_gbnf.h), so a sampler cannot loop on it forever; none before or after the value;
 // - numbers in JSON's grammar with at most 18 integer digits, 16 fraction digits and a 2-digit
 //   exponent; bounded numbers and all integers have no exponent; integer bounds are exact, and

@@ -17,7 +17,7 @@ void reserve_json_rule_names(GbnfWriter& w) {
   }
 }
 
-std::string json_ws_rule(GbnfWriter& w) { return ensure(w, "ws", "([ \\t\\n] [ \\t]{0,20})?"); }
+std::string json_ws_rule(GbnfWriter& w) { return ensure(w, "ws", "(\" \" | \"\\n\" [ \\t]{0,8})?"); }
 
 std::string json_char_rule(GbnfWriter& w) {
   std::string hex = ensure(w, "hex", "[0-9a-fA-F]");

@@ -1,8 +1,9 @@
 // The GBNF rules of plain JSON that the schema and regex compilers build on, each defined in a
 // GbnfWriter the first time it is asked for (so a grammar carries only what it uses).
 //
-//   ws       [ \t\n] [ \t]{0,20}, or nothing: at most one line break and 21 characters between
-//            tokens, so a sampler cannot loop on whitespace forever, yet indented output fits
+//   ws       one space, or a line break and at most 8 spaces or tabs, or nothing: a sampler
+//            cannot loop on whitespace (models that like spaces would spend most of their
+//            tokens there), yet two-space indented output four levels deep fits
 //   char     one JSON string character: anything but '"', '\' and controls, or an escape
 //            (\uXXXX never a surrogate: a pair would be one character counted as two)
 //   string   '"' char* '"'

@@ -28,7 +28,11 @@ Result<std::vector<int32_t>> tokenize_chat(const Tokenizer& tokenizer, const cha
     ControlTextEscaper escaper(tokenizer);
     nlohmann::ordered_json escaped = messages;
     HERD_RETURN_IF_ERROR(escape_strings(escaper, escaped));
-    HERD_ASSIGN_OR_RETURN(std::string text, chat::render_chat_prompt(tmpl, escaped, params.prompt));
+    // Tool definitions and template kwargs come from the client too: text, never markup.
+    chat::ChatPromptParams prompt = params.prompt;
+    HERD_RETURN_IF_ERROR(escape_strings(escaper, prompt.tools));
+    HERD_RETURN_IF_ERROR(escape_strings(escaper, prompt.extra_context));
+    HERD_ASSIGN_OR_RETURN(std::string text, chat::render_chat_prompt(tmpl, escaped, prompt));
     ids = escaper.encode(text);
   }
   // Most templates write {{ bos_token }} themselves; add it only when they did not.

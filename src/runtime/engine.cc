@@ -48,6 +48,8 @@ Engine::Impl::Choice::Choice(const Tokenizer& t, const GenerationRequest& req, i
       }()),
       decoder(t, /*render_special=*/false, at_text_start),
       stop(req.stop) {
+  if (req.grammar) matcher.emplace(req.grammar);
+  if (!req.rendered_control_tokens.empty()) decoder.render_also(req.rendered_control_tokens);
   if (req.penalize_prompt) {
     for (int32_t token : req.prompt) sampler.accept(token);
   }

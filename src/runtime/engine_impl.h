@@ -10,11 +10,13 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "grammar/grammar_matcher.h"
 #include "model/context.h"
 #include "runtime/engine.h"
 #include "runtime/scheduler.h"
@@ -33,6 +35,7 @@ struct Engine::Impl {
     Sampler sampler;
     StreamingDecoder decoder;
     StopMatcher stop;
+    std::optional<grammar::GrammarMatcher> matcher;  // the request's grammar, this choice's state
     int32_t n_generated = 0;
     bool done = false;
   };

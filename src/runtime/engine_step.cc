@@ -175,7 +175,14 @@ void Engine::Impl::sample_choice(Active& a, int32_t index, std::span<const float
   Choice& c = a.choices[static_cast<size_t>(index)];
   if (c.done) return;
   if (params.faults.before_sample) params.faults.before_sample(a.req);
-  const int32_t token = c.sampler.sample(logits);
+  std::span<const uint64_t> allowed;
+  if (c.matcher) allowed = c.matcher->allowed_tokens().words;
+  const int32_t token = c.sampler.sample(logits, allowed);
+  if (c.matcher && !c.matcher->accept_token(token)) {
+    // The mask allowed it, so the matcher must take it: our bug, this request's alone.
+    fail_request(a, logged_failure("the grammar refused token " + std::to_string(token) + " it allowed"));
+    return;
+  }
   c.sampler.accept(token);
   ++c.n_generated;
   ++a.completion_tokens;
@@ -183,7 +190,8 @@ void Engine::Impl::sample_choice(Active& a, int32_t index, std::span<const float
 
   ChoiceDelta d;
   d.index = index;
-  const bool eog = !a.req.ignore_eos && tok.is_end_of_generation(token);
+  // A grammar that took an end token is complete: the choice ends even with ignore_eos.
+  const bool eog = (!a.req.ignore_eos && tok.is_end_of_generation(token)) || (c.matcher && c.matcher->is_ended());
   if (!eog) {
     d.tokens.push_back(token);
     if (a.req.top_logprobs >= 0) d.logprobs.push_back(token_logprobs(logits, token, a.req.top_logprobs));

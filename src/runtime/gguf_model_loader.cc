@@ -1,4 +1,5 @@
 #include "runtime/gguf_model_loader.h"
+#include "runtime/grammar_vocab.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -38,11 +39,13 @@ class GgufEngine final : public PooledEngine {
   uint64_t bytes() const override { return engine_->stats().kv_cache_capacity_bytes; }
   const Tokenizer* tokenizer() const override { return &weights_->tokenizer(); }
   std::shared_ptr<const chat::Template> chat_template() const override { return template_; }
+  std::shared_ptr<const GrammarVocab> grammar_vocab() const override { return grammar_vocab_.get(*tokenizer()); }
 
  private:
   std::shared_ptr<const GgufWeights> weights_;  // declared first: outlives the engine
   std::unique_ptr<Engine> engine_;
   std::shared_ptr<const chat::Template> template_;
+  LazyGrammarVocab grammar_vocab_;
 };
 
 class GgufModelLoader final : public ModelLoader {

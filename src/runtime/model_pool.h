@@ -30,6 +30,7 @@
 namespace herd {
 
 class Tokenizer;
+struct GrammarVocab;
 namespace chat {
 class Template;
 }
@@ -49,6 +50,8 @@ class PooledEngine {
   virtual uint64_t bytes() const = 0;  // the engine's own reservation (its KV pool)
   virtual const Tokenizer* tokenizer() const = 0;
   virtual std::shared_ptr<const chat::Template> chat_template() const = 0;
+  // The vocabulary for grammars (built on first use); nullptr: constraints are not offered.
+  virtual std::shared_ptr<const GrammarVocab> grammar_vocab() const { return nullptr; }
 };
 
 // Called on the pool's loader thread only, one call at a time.

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@
 
 #include "base/status.h"
 #include "sampling/sampling_params.h"
+
+namespace herd::grammar {
+class CompiledGrammar;
+}
 
 namespace herd {
 
@@ -28,6 +33,13 @@ struct GenerationRequest {
   int32_t top_logprobs = -1;        // < 0: no logprobs; k >= 0: chosen token + k alternatives
   bool ignore_eos = false;          // keep going past end-of-generation tokens
   bool penalize_prompt = false;     // the penalties' history starts with the prompt's tokens
+  // Every choice's output must be a sentence of this grammar: only the tokens it allows are
+  // sampled (the mask comes before every sampler), and the choice ends with kStop when the
+  // grammar is complete and an end token is drawn. nullptr: unconstrained.
+  std::shared_ptr<const grammar::CompiledGrammar> grammar;
+  // Control tokens whose text goes into the output anyway: the markers the server's output
+  // parser reads (Llama 3's <|python_tag|>, Mistral's [TOOL_CALLS], <think> where it is one).
+  std::vector<int32_t> rendered_control_tokens;
 };
 
 enum class FinishReason { kStop, kLength, kCancelled };

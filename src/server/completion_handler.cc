@@ -1,15 +1,23 @@
 // The two completion endpoints: parse, build the prompt, submit to the engine, then
 // either collect the whole answer (JSON, sent with its real status once known) or
 // stream it (SSE) as the events arrive. A client that leaves cancels its request.
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
 #include <utility>
 
+#include "chat/model_output_parser.h"
 #include "server/openai_response.h"
 #include "server/preset.h"
 #include "server/prompt_builder.h"
 #include "server/server_state.h"
 #include "server/sse.h"
+#include "server/tool_call_grammar.h"
 #include "tokenizer/tokenizer.h"
 
 namespace herd::server {
@@ -58,7 +66,7 @@ ApiError failure_error(const ServerState& s, const http::Request& req, const Req
 
 void answer_whole(ServerState& s, const http::Request& req, http::ResponseWriter& w, const ResponseMeta& meta,
                   const ServedModel& model, RequestStream& stream, int32_t n) {
-  ResponseAccumulator acc(n);
+  ResponseAccumulator acc(n, meta.output);
   Tracker tracker(s, w, model.id, n);
   Clock::time_point last_look = Clock::now();
   for (;;) {
@@ -110,6 +118,37 @@ void answer_stream(ServerState& s, const http::Request& req, http::ResponseWrite
   w.end_stream();
 }
 
+// How this chat's output splits: reasoning for templates that think, tool calls when the
+// request offers tools (and did not say tool_choice "none"); unset when neither applies.
+std::optional<chat::OutputFormat> output_format(const OpenAiRequest& request, const ServedModel& model,
+                                                const std::string& prompt_tail) {
+  chat::OutputFormat f = chat::detect_output_format(model.chat_template->source());
+  const bool tools = !request.tools.tools.is_null() && request.tools.choice.mode != ToolChoice::Mode::kNone;
+  if (!tools) f.tools = chat::ToolCallFormat::kNone;
+  if (tools && f.tools == chat::ToolCallFormat::kNone) f.tools = chat::ToolCallFormat::kGeneric;
+  const ToolChoice::Mode mode = request.tools.choice.mode;
+  if (tools && (mode == ToolChoice::Mode::kRequired || mode == ToolChoice::Mode::kNamed)) {
+    f.tools = forced_call_format(f.tools);  // what the grammar made it write (tool_call_grammar.h)
+  }
+  f.starts_in_reasoning = f.reasoning && chat::prompt_opens_reasoning(prompt_tail);
+  if (f.tools == chat::ToolCallFormat::kNone && !f.reasoning) return std::nullopt;
+  f.call_id_seed = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
+  if (tools) f.parameter_types = chat::tool_parameter_types(request.tools.tools);
+  return f;
+}
+
+// The control tokens among the markers output parsers read: rendered as text so the parser
+// sees them (the others are plain text already).
+std::vector<int32_t> marker_tokens(const Tokenizer& tok) {
+  std::vector<int32_t> ids;
+  for (const char* marker : {"<|python_tag|>", "[TOOL_CALLS]", "[ARGS]", "<tool_call>", "</tool_call>", "<think>",
+                             "</think>"}) {
+    std::optional<int32_t> id = tok.vocab().find(marker);
+    if (id && tok.token_to_piece(*id).empty()) ids.push_back(*id);  // a control token: hidden unless asked
+  }
+  return ids;
+}
+
 }  // namespace
 
 void handle_completion(ServerState& state, Endpoint endpoint, const http::Request& req, http::ResponseWriter& w) {
@@ -150,6 +189,13 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
   Result<GenerationRequest> gen = build_generation_request(*request, model, service.n_ctx(), service.n_vocab(), &param);
   if (!gen.ok()) return send_error(state, req, w, api_error(gen.status(), param, retry));
   const int32_t n = gen->n;
+  // The prompt's last tokens, as text: whether the template's generation prompt opened a think block.
+  const std::span<const int32_t> tail(gen->prompt.data() + gen->prompt.size() - std::min<size_t>(gen->prompt.size(), 16),
+                                      std::min<size_t>(gen->prompt.size(), 16));
+  const std::string gen_prompt_tail = model.tokenizer->decode(tail, /*render_special=*/true);
+  std::optional<chat::OutputFormat> output;
+  if (endpoint == Endpoint::kChatCompletions) output = output_format(*request, model, gen_prompt_tail);
+  if (output) gen->rendered_control_tokens = marker_tokens(*model.tokenizer);
   Result<std::shared_ptr<RequestStream>> submitted = service.submit(std::move(gen).value());
   if (!submitted.ok()) return send_error(state, req, w, api_error(submitted.status(), "", retry));
   std::shared_ptr<RequestStream> stream = std::move(submitted).value();
@@ -160,6 +206,7 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
                      std::chrono::system_clock::now().time_since_epoch()).count();
   meta.model = model.id;
   meta.logprobs = request->top_logprobs >= 0;
+  meta.output = output;
   try {
     if (request->stream) {
       answer_stream(state, req, w, std::move(meta), model, *stream, n, request->include_usage);

@@ -2,6 +2,7 @@
 // the handlers use; and the pool that wraps a single engine someone else started.
 #include <utility>
 
+#include "runtime/grammar_vocab.h"
 #include "server/server_state.h"
 
 namespace herd::server {
@@ -15,10 +16,14 @@ class RunningEngine final : public PooledEngine {
   uint64_t bytes() const override { return 0; }
   const Tokenizer* tokenizer() const override { return model_.tokenizer; }
   std::shared_ptr<const chat::Template> chat_template() const override { return model_.chat_template; }
+  std::shared_ptr<const GrammarVocab> grammar_vocab() const override {
+    return model_.tokenizer != nullptr ? grammar_vocab_.get(*model_.tokenizer) : nullptr;
+  }
 
  private:
   GenerationService* service_;
   ServedModel model_;
+  LazyGrammarVocab grammar_vocab_;
 };
 
 class NoWeights final : public PooledWeights {

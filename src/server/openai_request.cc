@@ -13,7 +13,8 @@
 namespace herd::server {
 namespace {
 
-using Json = nlohmann::json;
+// Ordered: tools and schemas keep their key order (templates print them; outputs follow it).
+using Json = nlohmann::ordered_json;
 
 // Collects the name of the field at fault next to the Status that explains it.
 class Parser {
@@ -83,6 +84,7 @@ class Parser {
   Status parse_model(const ModelResolver& resolve_model, OpenAiRequest* out);
   Status parse_keep_alive(OpenAiRequest* out);
   Status parse_messages(OpenAiRequest* out);
+  Status parse_message_extras(const Json& m, const std::string& name, ChatMessage* msg);
   Result<std::string> parse_content(const Json& content, const std::string& name, bool null_ok);
   Status parse_prompt(OpenAiRequest* out);
   Status parse_sampling(OpenAiRequest* out);
@@ -91,6 +93,7 @@ class Parser {
   Status parse_logprobs(OpenAiRequest* out);
   Status parse_stream(OpenAiRequest* out);
   Status refuse_unsupported(Endpoint endpoint);
+  Status parse_constraints(OpenAiRequest* out);
 
   const Json& body_;
   Json defaults_ = Json::object();
@@ -107,7 +110,7 @@ Status Parser::parse_model(const ModelResolver& resolve_model, OpenAiRequest* ou
     if (error_param_ != nullptr) *error_param_ = "model";
     return not_found("the model '" + echo(out->model) + "' does not exist (GET /v1/models lists the models served)");
   }
-  if (defaults->is_object()) defaults_ = std::move(*defaults);
+  if (defaults->is_object()) defaults_ = Json::parse(defaults->dump());
   return Status();
 }
 
@@ -165,18 +168,42 @@ Status Parser::parse_messages(OpenAiRequest* out) {
     ChatMessage msg;
     msg.role = role->get<std::string>();
     if (msg.role == "developer") msg.role = "system";
-    if (msg.role != "system" && msg.role != "user" && msg.role != "assistant") {
+    if (msg.role != "system" && msg.role != "user" && msg.role != "assistant" && msg.role != "tool") {
       return fail(name + ".role", "'" + name + ".role' is '" + echo(msg.role) +
-                                      "'; supported roles are system, user and assistant");
+                                      "'; supported roles are system, user, assistant and tool");
     }
-    if (m.contains("tool_calls") && !m["tool_calls"].is_null()) {
-      return fail(name + ".tool_calls", "tool calls are not supported");
-    }
+    HERD_RETURN_IF_ERROR(parse_message_extras(m, name, &msg));
     auto content = m.find("content");
     const Json null_content;
     HERD_ASSIGN_OR_RETURN(msg.content, parse_content(content == m.end() ? null_content : *content, name + ".content",
                                                      /*null_ok=*/msg.role == "assistant"));
     out->messages.push_back(std::move(msg));
+  }
+  return Status();
+}
+
+// Tool calls of an assistant turn, the call a tool result answers, and reasoning sent back.
+Status Parser::parse_message_extras(const Json& m, const std::string& name, ChatMessage* msg) {
+  auto calls = m.find("tool_calls");
+  if (calls != m.end() && !calls->is_null()) {
+    if (msg->role != "assistant") return fail(name + ".tool_calls", "only assistant messages carry tool_calls");
+    std::string param;
+    Result<Json> parsed = parse_message_tool_calls(*calls, name + ".tool_calls", &param);
+    if (!parsed.ok()) return fail(param, parsed.status().message());
+    if (!parsed->empty()) msg->tool_calls = std::move(parsed).value();
+  }
+  if (msg->role == "tool") {
+    auto id = m.find("tool_call_id");
+    if (id == m.end() || !id->is_string()) {
+      return fail(name + ".tool_call_id", "'" + name + ".tool_call_id' must be a string");
+    }
+    msg->tool_call_id = id->get<std::string>();
+  }
+  for (const char* key : {"reasoning_content", "reasoning"}) {
+    auto r = m.find(key);
+    if (r == m.end() || r->is_null()) continue;
+    if (!r->is_string()) return fail(name + "." + key, "'" + name + "." + key + "' must be a string");
+    if (msg->reasoning.empty()) msg->reasoning = r->get<std::string>();
   }
   return Status();
 }
@@ -349,17 +376,8 @@ Status Parser::refuse_unsupported(Endpoint endpoint) {
     const Json* v = field(name);
     return v != nullptr && !(v->is_array() && v->empty()) && !(v->is_object() && v->empty());
   };
-  for (const char* name : {"tools", "functions", "logit_bias"}) {
-    if (non_empty(name)) return fail(name, std::string("'") + name + "' is not supported");
-  }
-  if (const Json* v = field("tool_choice"); v != nullptr && *v != "none" && *v != "auto") {
-    return fail("tool_choice", "'tool_choice' is not supported");
-  }
-  if (const Json* v = field("response_format")) {
-    if (!v->is_object() || !v->contains("type") || (*v)["type"] != "text") {
-      return fail("response_format", "'response_format' supports only {\"type\": \"text\"}");
-    }
-  }
+  if (non_empty("functions")) return fail("functions", "'functions' (deprecated by OpenAI) is not supported: send 'tools'");
+  if (endpoint == Endpoint::kCompletions && non_empty("tools")) return fail("tools", "'tools' needs /v1/chat/completions");
   if (endpoint == Endpoint::kCompletions) {
     if (const Json* v = field("echo"); v != nullptr && *v != false) return fail("echo", "'echo' is not supported");
     if (const Json* v = field("suffix"); v != nullptr && *v != "") return fail("suffix", "'suffix' is not supported");
@@ -378,6 +396,30 @@ Status Parser::parse(Endpoint endpoint, const ModelResolver& resolve_model, Open
   HERD_RETURN_IF_ERROR(parse_stop(out));
   HERD_RETURN_IF_ERROR(parse_logprobs(out));
   HERD_RETURN_IF_ERROR(parse_stream(out));
+  HERD_RETURN_IF_ERROR(parse_constraints(out));
+  return Status();
+}
+
+Status Parser::parse_constraints(OpenAiRequest* out) {
+  std::string param;
+  Result<OutputConstraint> constraint = parse_output_constraint(body_, &param);
+  if (!constraint.ok()) return fail(param, constraint.status().message());
+  out->constraint = std::move(constraint).value();
+  if (out->endpoint == Endpoint::kChatCompletions) {
+    Result<ToolsRequest> tools = parse_tools_request(body_, &param);
+    if (!tools.ok()) return fail(param, tools.status().message());
+    out->tools = std::move(tools).value();
+    const bool forced = out->tools.choice.mode == ToolChoice::Mode::kRequired ||
+                        out->tools.choice.mode == ToolChoice::Mode::kNamed;
+    if (forced && out->constraint.kind != OutputConstraint::Kind::kNone) {
+      return fail("tool_choice", "a required tool call and '" + out->constraint.param + "' cannot be used together");
+    }
+  }
+  if (const Json* v = field("logit_bias")) {
+    Result<std::vector<std::pair<int32_t, float>>> bias = parse_logit_bias(*v);
+    if (!bias.ok()) return fail("logit_bias", bias.status().message());
+    out->sampling.logit_bias = std::move(bias).value();
+  }
   return Status();
 }
 

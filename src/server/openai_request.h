@@ -1,7 +1,7 @@
 // The body of POST /v1/chat/completions and /v1/completions, parsed and validated into
 // one struct. Every rejected field is named (the error's `param`), so a client sees
 // exactly what to fix. Unknown fields are ignored, as most OpenAI-compatible servers
-// do; fields herd knows but cannot honour (tools, logit_bias, ...) are refused.
+// do; fields herd knows but cannot honour (the legacy functions, ...) are refused.
 #pragma once
 
 #include <chrono>
@@ -16,14 +16,19 @@
 
 #include "base/status.h"
 #include "sampling/sampling_params.h"
+#include "server/openai_tools.h"
+#include "server/output_constraint.h"
 
 namespace herd::server {
 
 enum class Endpoint { kChatCompletions, kCompletions };
 
 struct ChatMessage {
-  std::string role;     // "system", "user" or "assistant" ("developer" is read as "system")
+  std::string role;     // "system", "user", "assistant" or "tool" ("developer" is read as "system")
   std::string content;  // text parts joined with "\n"
+  nlohmann::ordered_json tool_calls;  // assistant: OpenAI's tool_calls as sent (null: none)
+  std::string tool_call_id;           // tool: the call this result answers
+  std::string reasoning;              // assistant: reasoning_content (or reasoning) sent back
 };
 
 // Limits on what one request may ask for. Prompt length against the context is checked
@@ -58,6 +63,8 @@ struct OpenAiRequest {
   // How long the model stays loaded once idle after this request (Ollama's keep_alive:
   // seconds, or a duration such as "5m"; negative: forever). Unset: the server's.
   std::optional<std::chrono::milliseconds> keep_alive;
+  OutputConstraint constraint;        // response_format / grammar (logit_bias is in sampling)
+  ToolsRequest tools;                 // tools, tool_choice, chat_template_kwargs, reasoning_effort
 };
 
 // What a request's "model" ("" when absent) names: the defaults its unset fields take

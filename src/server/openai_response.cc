@@ -97,13 +97,65 @@ Json completion_logprobs_json(std::span<const GeneratedTokenLogprobs> logprobs, 
           {"text_offset", std::move(offsets)}};
 }
 
+ResponseAccumulator::ResponseAccumulator(int32_t n, const std::optional<chat::OutputFormat>& output)
+    : choices_(static_cast<size_t>(n < 1 ? 1 : n)), parsers_(choices_.size()) {
+  if (output) {
+    for (auto& p : parsers_) p.emplace(*output);
+  }
+}
+
 void ResponseAccumulator::add(const ChoiceDelta& delta) {
   if (delta.index < 0 || static_cast<size_t>(delta.index) >= choices_.size()) return;  // not ours to index
   ChoiceResult& c = choices_[static_cast<size_t>(delta.index)];
-  c.text += delta.text;
+  std::optional<chat::ModelOutputParser>& parser = parsers_[static_cast<size_t>(delta.index)];
+  if (parser) {
+    parser->feed(delta.text);
+  } else {
+    c.text += delta.text;
+  }
   c.logprobs.insert(c.logprobs.end(), delta.logprobs.begin(), delta.logprobs.end());
-  if (delta.finish) c.finish = delta.finish;
+  if (delta.finish) {
+    c.finish = delta.finish;
+    if (parser) {
+      parser->finish();
+      const chat::ParsedOutput& m = parser->message();
+      c.text = m.content;
+      c.reasoning = m.reasoning;
+      c.tool_calls = m.tool_calls;
+    }
+  }
 }
+
+namespace {
+
+Json tool_calls_json(const std::vector<chat::ToolCall>& calls) {
+  Json list = Json::array();
+  for (const chat::ToolCall& t : calls) {
+    list.push_back({{"id", t.id}, {"type", "function"}, {"function", {{"name", t.name}, {"arguments", t.arguments}}}});
+  }
+  return list;
+}
+
+// OpenAI's message, with both names of the thinking (clients read one or the other).
+Json message_json(const ChoiceResult& c) {
+  Json m = {{"role", "assistant"}, {"content", c.text}};
+  if (!c.reasoning.empty()) {
+    m["reasoning_content"] = c.reasoning;
+    m["reasoning"] = c.reasoning;
+  }
+  if (!c.tool_calls.empty()) {
+    if (c.text.empty()) m["content"] = nullptr;
+    m["tool_calls"] = tool_calls_json(c.tool_calls);
+  }
+  return m;
+}
+
+const char* choice_finish(const ChoiceResult& c) {
+  const FinishReason reason = c.finish.value_or(FinishReason::kStop);
+  return reason == FinishReason::kStop && !c.tool_calls.empty() ? "tool_calls" : finish_reason_text(reason);
+}
+
+}  // namespace
 
 Json response_json(const ResponseMeta& meta, const std::vector<ChoiceResult>& choices, const Usage& usage,
                    const TokenPiece& piece) {
@@ -114,12 +166,12 @@ Json response_json(const ResponseMeta& meta, const std::vector<ChoiceResult>& ch
     int64_t offset = 0;
     Json choice = {{"index", static_cast<int64_t>(i)}};
     if (meta.endpoint == Endpoint::kChatCompletions) {
-      choice["message"] = {{"role", "assistant"}, {"content", c.text}};
+      choice["message"] = message_json(c);
     } else {
       choice["text"] = c.text;
     }
     choice["logprobs"] = logprobs_field(meta, c.logprobs, piece, &offset);
-    choice["finish_reason"] = finish_reason_text(c.finish.value_or(FinishReason::kStop));
+    choice["finish_reason"] = choice_finish(c);
     list.push_back(std::move(choice));
   }
   out["choices"] = std::move(list);
@@ -150,7 +202,35 @@ Json content_chunk(const ResponseMeta& meta, int32_t index, const std::string& t
   return chunk_with_choice(meta, std::move(choice), with_usage_null);
 }
 
-Json finish_chunk(const ResponseMeta& meta, int32_t index, FinishReason reason, bool with_usage_null) {
+std::optional<Json> parsed_delta_chunk(const ResponseMeta& meta, int32_t index, const chat::OutputDelta& delta,
+                                       bool with_usage_null) {
+  Json fields = Json::object();
+  if (!delta.reasoning.empty()) {
+    fields["reasoning_content"] = delta.reasoning;
+    fields["reasoning"] = delta.reasoning;
+  }
+  if (!delta.tool_calls.empty()) {
+    Json calls = Json::array();
+    for (const chat::ToolCallDelta& t : delta.tool_calls) {
+      Json call = {{"index", t.index}};
+      if (t.id) call["id"] = *t.id;
+      if (t.id || t.name) call["type"] = "function";
+      Json function = Json::object();
+      if (t.name) function["name"] = *t.name;
+      function["arguments"] = t.arguments;
+      call["function"] = std::move(function);
+      calls.push_back(std::move(call));
+    }
+    fields["tool_calls"] = std::move(calls);
+  }
+  if (fields.empty()) return std::nullopt;
+  return chunk_with_choice(meta,
+                           {{"index", index}, {"delta", std::move(fields)}, {"logprobs", nullptr}, {"finish_reason", nullptr}},
+                           with_usage_null);
+}
+
+Json finish_chunk(const ResponseMeta& meta, int32_t index, FinishReason reason, bool with_usage_null,
+                  bool tool_calls) {
   Json choice = {{"index", index}};
   if (meta.endpoint == Endpoint::kChatCompletions) {
     choice["delta"] = Json::object();
@@ -158,7 +238,7 @@ Json finish_chunk(const ResponseMeta& meta, int32_t index, FinishReason reason, 
     choice["text"] = "";
   }
   choice["logprobs"] = nullptr;
-  choice["finish_reason"] = finish_reason_text(reason);
+  choice["finish_reason"] = reason == FinishReason::kStop && tool_calls ? "tool_calls" : finish_reason_text(reason);
   return chunk_with_choice(meta, std::move(choice), with_usage_null);
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "chat/model_output_parser.h"
 #include "runtime/request.h"
 #include "server/openai_request.h"
 
@@ -27,6 +28,9 @@ struct ResponseMeta {
   int64_t created = 0;  // unix seconds
   std::string model;
   bool logprobs = false;  // the request asked for logprobs
+  // Chat: how the model's output splits into reasoning, content and tool calls; unset: all
+  // of it is content.
+  std::optional<chat::OutputFormat> output;
 };
 
 // A fresh id with the endpoint's prefix and 24 random letters and digits.
@@ -43,20 +47,24 @@ Json completion_logprobs_json(std::span<const GeneratedTokenLogprobs> logprobs, 
 
 // One choice of a non-streaming response, put together from its deltas.
 struct ChoiceResult {
-  std::string text;
+  std::string text;       // the answer (content)
+  std::string reasoning;  // thinking, when the output format splits it off
+  std::vector<chat::ToolCall> tool_calls;
   std::vector<GeneratedTokenLogprobs> logprobs;
   std::optional<FinishReason> finish;
 };
 
-// Collects the deltas of n choices for a non-streaming response.
+// Collects the deltas of n choices for a non-streaming response, splitting each choice's
+// text by `output` when given.
 class ResponseAccumulator {
  public:
-  explicit ResponseAccumulator(int32_t n) : choices_(static_cast<size_t>(n < 1 ? 1 : n)) {}
+  explicit ResponseAccumulator(int32_t n, const std::optional<chat::OutputFormat>& output = std::nullopt);
   void add(const ChoiceDelta& delta);
   const std::vector<ChoiceResult>& choices() const { return choices_; }
 
  private:
   std::vector<ChoiceResult> choices_;
+  std::vector<std::optional<chat::ModelOutputParser>> parsers_;
 };
 
 Json response_json(const ResponseMeta& meta, const std::vector<ChoiceResult>& choices, const Usage& usage,
@@ -69,7 +77,13 @@ Json chat_role_chunk(const ResponseMeta& meta, int32_t index, bool with_usage_nu
 Json content_chunk(const ResponseMeta& meta, int32_t index, const std::string& text,
                    std::span<const GeneratedTokenLogprobs> logprobs, const TokenPiece& piece, int64_t* text_offset,
                    bool with_usage_null);
-Json finish_chunk(const ResponseMeta& meta, int32_t index, FinishReason reason, bool with_usage_null);
+// A chat chunk whose delta carries reasoning (as reasoning_content and reasoning) and tool
+// call pieces; nothing when the delta has neither.
+std::optional<Json> parsed_delta_chunk(const ResponseMeta& meta, int32_t index, const chat::OutputDelta& delta,
+                                       bool with_usage_null);
+// `tool_calls`: the choice called tools (its finish_reason then reads "tool_calls").
+Json finish_chunk(const ResponseMeta& meta, int32_t index, FinishReason reason, bool with_usage_null,
+                  bool tool_calls = false);
 Json usage_chunk(const ResponseMeta& meta, const Usage& usage);
 
 // Serializes for the wire: compact, invalid UTF-8 replaced by U+FFFD (a token piece may

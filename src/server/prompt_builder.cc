@@ -4,23 +4,45 @@
 #include <utility>
 
 #include "chat/chat_prompt.h"
+#include "chat/model_output_parser.h"
 #include "runtime/chat_tokens.h"
+#include "runtime/grammar_vocab.h"
+#include "server/tool_call_grammar.h"
 #include "tokenizer/tokenizer.h"
 
 namespace herd::server {
 namespace {
 
+// The conversation as templates read it: OpenAI's fields, with an assistant's tool calls (and
+// null content when it only called), a tool result's tool_call_id, and reasoning sent back
+// as reasoning_content (Qwen3's and DeepSeek's templates look there).
 nlohmann::ordered_json messages_json(const OpenAiRequest& request) {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
-  for (const ChatMessage& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+  for (const ChatMessage& m : request.messages) {
+    nlohmann::ordered_json j = {{"role", m.role}, {"content", m.content}};
+    if (!m.tool_calls.is_null()) {
+      if (m.content.empty()) j["content"] = nullptr;
+      j["tool_calls"] = m.tool_calls;
+    }
+    if (m.role == "tool") j["tool_call_id"] = m.tool_call_id;
+    if (!m.reasoning.empty()) j["reasoning_content"] = m.reasoning;
+    messages.push_back(std::move(j));
+  }
   return messages;
+}
+
+chat::ChatPromptParams prompt_params(const OpenAiRequest& request, const ServedModel& model) {
+  chat::ChatPromptParams p{.bos_token = model.bos_token, .eos_token = model.eos_token};
+  // tool_choice "none" takes the tools away: the model is not told about them.
+  if (request.tools.choice.mode != ToolChoice::Mode::kNone) p.tools = request.tools.tools;
+  p.extra_context = request.tools.template_kwargs;
+  return p;
 }
 
 }  // namespace
 
 Result<std::string> render_messages(const OpenAiRequest& request, const ServedModel& model) {
-  return chat::render_chat_prompt(*model.chat_template, messages_json(request),
-                                  {.bos_token = model.bos_token, .eos_token = model.eos_token});
+  return chat::render_chat_prompt(*model.chat_template, messages_json(request), prompt_params(request, model));
 }
 
 Result<GenerationRequest> build_generation_request(const OpenAiRequest& request, const ServedModel& model,
@@ -33,7 +55,7 @@ Result<GenerationRequest> build_generation_request(const OpenAiRequest& request,
   const Tokenizer& tok = *model.tokenizer;
   GenerationRequest out;
   if (request.endpoint == Endpoint::kChatCompletions) {
-    ChatTokensParams params{.prompt = {.bos_token = model.bos_token, .eos_token = model.eos_token},
+    ChatTokensParams params{.prompt = prompt_params(request, model),
                             .parse_special_in_messages = model.chat_parse_special};
     Result<std::vector<int32_t>> ids = tokenize_chat(tok, *model.chat_template, messages_json(request), params);
     if (!ids.ok()) return fail("messages", ids.status().message());
@@ -67,6 +89,34 @@ Result<GenerationRequest> build_generation_request(const OpenAiRequest& request,
   out.n = request.n;
   out.top_logprobs = request.top_logprobs;
   out.ignore_eos = request.ignore_eos;
+  for (const auto& [id, bias] : out.sampling.logit_bias) {
+    if (id >= n_vocab) {
+      return fail("logit_bias", "token id " + std::to_string(id) + " is outside the vocabulary (" +
+                                    std::to_string(n_vocab) + " tokens)");
+    }
+  }
+  const ToolChoice::Mode mode = request.tools.choice.mode;
+  if (!request.tools.tools.is_null() && (mode == ToolChoice::Mode::kRequired || mode == ToolChoice::Mode::kNamed)) {
+    std::shared_ptr<const GrammarVocab> vocab = model.grammar_vocab ? model.grammar_vocab() : nullptr;
+    if (vocab == nullptr) return fail("tool_choice", "this model does not take output constraints");
+    const chat::ToolCallFormat format = chat::detect_output_format(model.chat_template->source()).tools;
+    const std::string key = "tools " + std::to_string(static_cast<int>(format)) + " " + request.tools.tools.dump() +
+                            " " + std::to_string(static_cast<int>(mode)) + " " + request.tools.choice.name + " " +
+                            (request.tools.parallel_tool_calls ? "parallel" : "single");
+    Result<std::shared_ptr<const grammar::CompiledGrammar>> g = vocab->compiled(key, [&]() -> Result<grammar::Grammar> {
+      HERD_ASSIGN_OR_RETURN(ToolCallGrammar tg, tool_call_grammar(format, request.tools));
+      return std::move(tg.grammar);
+    });
+    if (!g.ok()) return fail("tools", g.status().message());
+    out.grammar = std::move(g).value();
+  }
+  if (request.constraint.kind != OutputConstraint::Kind::kNone) {
+    std::shared_ptr<const GrammarVocab> vocab = model.grammar_vocab ? model.grammar_vocab() : nullptr;
+    if (vocab == nullptr) return fail(request.constraint.param, "this model does not take output constraints");
+    Result<std::shared_ptr<const grammar::CompiledGrammar>> g = compile_constraint(request.constraint, *vocab);
+    if (!g.ok()) return fail(request.constraint.param, g.status().message());
+    out.grammar = std::move(g).value();
+  }
   return out;
 }
 

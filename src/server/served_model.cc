@@ -49,6 +49,7 @@ ServedModel served_model_for(const ModelSpec& spec, const PooledEngine& engine, 
   m.chat_template = engine.chat_template();
   if (m.tokenizer != nullptr) set_special_texts(*m.tokenizer, &m);
   m.chat_parse_special = chat_parse_special;
+  m.grammar_vocab = [&engine] { return engine.grammar_vocab(); };  // the lease keeps `engine` alive
   return m;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 
 namespace herd {
 class Tokenizer;
+struct GrammarVocab;
 }
 
 namespace herd::server {
@@ -28,6 +30,9 @@ struct ServedModel {
   std::string bos_token;  // texts the template sees as bos_token / eos_token
   std::string eos_token;
   bool chat_parse_special = false;  // special-token texts in chat messages become tokens (unsafe)
+  // The vocabulary grammars compile against (built on first use); unset or nullptr: the model
+  // takes no output constraints.
+  std::function<std::shared_ptr<const GrammarVocab>()> grammar_vocab;
 };
 
 // `template_text`: the model's tokenizer.chat_template, nullopt for none (ChatML is used).

@@ -1,5 +1,6 @@
 #include "server/sse.h"
 
+#include <span>
 #include <utility>
 
 namespace herd::server {
@@ -10,7 +11,12 @@ SseEncoder::SseEncoder(ResponseMeta meta, int32_t n, bool include_usage, TokenPi
     : meta_(std::move(meta)),
       include_usage_(include_usage),
       piece_(std::move(piece)),
-      text_offsets_(static_cast<size_t>(n < 1 ? 1 : n), 0) {}
+      text_offsets_(static_cast<size_t>(n < 1 ? 1 : n), 0),
+      parsers_(text_offsets_.size()) {
+  if (meta_.output) {
+    for (auto& p : parsers_) p.emplace(*meta_.output);
+  }
+}
 
 std::string SseEncoder::start() {
   if (meta_.endpoint != Endpoint::kChatCompletions) return {};
@@ -23,12 +29,33 @@ std::string SseEncoder::start() {
 
 std::string SseEncoder::encode_delta(const ChoiceDelta& delta) {
   if (delta.index < 0 || static_cast<size_t>(delta.index) >= text_offsets_.size()) return {};
+  const size_t i = static_cast<size_t>(delta.index);
   std::string out;
-  if (!delta.text.empty() || !delta.logprobs.empty()) {
-    out += sse_frame(content_chunk(meta_, delta.index, delta.text, delta.logprobs, piece_,
-                                   &text_offsets_[static_cast<size_t>(delta.index)], include_usage_));
+  std::optional<chat::ModelOutputParser>& parser = parsers_[i];
+  if (!parser) {
+    if (!delta.text.empty() || !delta.logprobs.empty()) {
+      out += sse_frame(content_chunk(meta_, delta.index, delta.text, delta.logprobs, piece_, &text_offsets_[i],
+                                     include_usage_));
+    }
+    if (delta.finish) out += sse_frame(finish_chunk(meta_, delta.index, *delta.finish, include_usage_));
+    return out;
   }
-  if (delta.finish) out += sse_frame(finish_chunk(meta_, delta.index, *delta.finish, include_usage_));
+  // Reasoning and tool calls go out as their own deltas; what is left is content.
+  auto emit = [&](const chat::OutputDelta& parsed, std::span<const GeneratedTokenLogprobs> logprobs) {
+    if (std::optional<Json> chunk = parsed_delta_chunk(meta_, delta.index, parsed, include_usage_)) {
+      out += sse_frame(*chunk);
+    }
+    if (!parsed.content.empty() || !logprobs.empty()) {
+      out += sse_frame(content_chunk(meta_, delta.index, parsed.content, logprobs, piece_, &text_offsets_[i],
+                                     include_usage_));
+    }
+  };
+  emit(parser->feed(delta.text), delta.logprobs);
+  if (delta.finish) emit(parser->finish(), {});
+  if (delta.finish) {
+    out += sse_frame(finish_chunk(meta_, delta.index, *delta.finish, include_usage_,
+                                  !parser->message().tool_calls.empty()));
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,7 @@ class SseEncoder {
   bool include_usage_;
   TokenPiece piece_;
   std::vector<int64_t> text_offsets_;  // per choice, for legacy logprobs
+  std::vector<std::optional<chat::ModelOutputParser>> parsers_;  // per choice, when meta.output
   bool finished_ = false;
 };
 

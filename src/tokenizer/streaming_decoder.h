@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tokenizer/tokenizer.h"
 
@@ -23,10 +25,14 @@ class StreamingDecoder {
   // Whatever is left: an unfinished character becomes U+FFFD. The decoder then starts
   // over as if new.
   std::string finish();
+  // These control tokens are written as their text even without render_special (the
+  // markers a tool-call or reasoning parser reads, such as "<|python_tag|>").
+  void render_also(std::vector<int32_t> ids) { render_also_ = std::move(ids); }
 
  private:
   const Tokenizer* tok_;
   bool render_special_;
+  std::vector<int32_t> render_also_;
   bool at_start_ = true;
   std::string pending_;  // at most 3 bytes: the start of an unfinished character
 };

@@ -158,8 +158,10 @@ TEST(JsonSchemaGbnf, Numbers) {
 
 TEST(JsonSchemaGbnf, Whitespace) {
   auto grammar = compile(*json_schema_to_gbnf(ojson::parse(R"({"type":"array","items":{"type":"integer"}})")));
-  EXPECT_TRUE(matches(grammar, "[\n" + std::string(20, ' ') + "1 ,\t2\n]"));
-  EXPECT_FALSE(matches(grammar, "[" + std::string(23, ' ') + "1]"));  // bounded: no endless whitespace
+  EXPECT_TRUE(matches(grammar, "[\n" + std::string(8, ' ') + "1 ,\n\t2\n]"));
+  EXPECT_FALSE(matches(grammar, "[\n" + std::string(9, ' ') + "1]"));  // bounded: no endless whitespace
+  EXPECT_FALSE(matches(grammar, "[  1]"));
+  EXPECT_FALSE(matches(grammar, "[1 ,\t2]")) << "a tab only indents after a line break";
   EXPECT_FALSE(matches(grammar, "[\n\n1]"));
   EXPECT_FALSE(matches(grammar, " [1]"));
 }

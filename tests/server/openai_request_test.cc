@@ -122,7 +122,8 @@ TEST(OpenAiRequest, MessageErrorsNameTheField) {
   expect_bad(chat(R"({"messages": []})"), "messages");
   expect_bad(chat(R"({"messages": [1]})"), "messages[0]");
   expect_bad(chat(R"({"messages": [{"content": "x"}]})"), "messages[0].role");
-  expect_bad(chat(R"({"messages": [{"role": "tool", "content": "x"}]})"), "messages[0].role");
+  expect_bad(chat(R"({"messages": [{"role": "tool", "content": "x"}]})"), "messages[0].tool_call_id");
+  expect_bad(chat(R"({"messages": [{"role": "robot", "content": "x"}]})"), "messages[0].role");
   expect_bad(chat(R"({"messages": [{"role": "user"}]})"), "messages[0].content");
   expect_bad(chat(R"({"messages": [{"role": "user", "content": 5}]})"), "messages[0].content");
   expect_bad(chat(R"({"messages": [{"role": "user", "content": [5]}]})"), "messages[0].content[0]");
@@ -130,8 +131,9 @@ TEST(OpenAiRequest, MessageErrorsNameTheField) {
              "messages[0].content[0].type");
   expect_bad(chat(R"({"messages": [{"role": "user", "content": [{"type": "text"}]}]})"),
              "messages[0].content[0].text");
-  expect_bad(chat(R"({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "", "tool_calls": []}]})"),
-             "messages[1].tool_calls");
+  expect_bad(chat(R"({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "", "tool_calls": [{"type": "function"}]}]})"),
+             "messages[1].tool_calls[0].id");
+  expect_bad(chat(R"({"messages": [{"role": "user", "content": "a", "tool_calls": []}]})"), "messages[0].tool_calls");
   RequestLimits few;
   few.max_messages = 1;
   expect_bad(chat(R"({"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]})", few),
@@ -184,13 +186,91 @@ TEST(OpenAiRequest, LimitsComeFromTheServer) {
 }
 
 TEST(OpenAiRequest, UnsupportedFeaturesAreRefused) {
-  expect_bad(chat_with(R"("tools": [{"type": "function"}])"), "tools");
-  expect_bad(chat_with(R"("logit_bias": {"1": 5})"), "logit_bias");
-  expect_bad(chat_with(R"("response_format": {"type": "json_object"})"), "response_format");
-  expect_bad(chat_with(R"("tool_choice": "required")"), "tool_choice");
+  expect_bad(chat_with(R"("functions": [{"name": "f"}])"), "functions");
   EXPECT_TRUE(chat_with(R"("tools": [], "logit_bias": {}, "response_format": {"type": "text"})").r.ok());
   expect_bad(completion(R"({"prompt": "a", "echo": true})"), "echo");
   expect_bad(completion(R"({"prompt": "a", "suffix": "b"})"), "suffix");
+  expect_bad(completion(R"({"prompt": "a", "tools": [{"type": "function", "function": {"name": "f"}}]})"), "tools");
+}
+
+TEST(OpenAiRequest, OutputConstraintsAndLogitBias) {
+  Parsed p = chat_with(R"("response_format": {"type": "json_schema", "json_schema": {"name": "x", "strict": true,
+                          "schema": {"type": "object", "properties": {"b": {"type": "integer"}, "a": {"type": "string"}}}}},
+                          "logit_bias": {"7": -100, "12": 2.5})");
+  ASSERT_TRUE(p.r.ok()) << p.r.status().message();
+  EXPECT_EQ(p.r->constraint.kind, OutputConstraint::Kind::kJsonSchema);
+  EXPECT_EQ(p.r->constraint.param, "response_format");
+  EXPECT_EQ(p.r->constraint.schema["properties"].begin().key(), "b") << "the schema keeps its key order";
+  ASSERT_EQ(p.r->sampling.logit_bias.size(), 2u);
+  EXPECT_EQ(p.r->sampling.logit_bias[0], (std::pair<int32_t, float>{7, -100.0f}));
+  p = chat_with(R"("response_format": {"type": "json_object"})");
+  ASSERT_TRUE(p.r.ok());
+  EXPECT_EQ(p.r->constraint.kind, OutputConstraint::Kind::kJsonObject);
+  p = chat_with(R"("grammar": "root ::= \"a\"")");
+  ASSERT_TRUE(p.r.ok()) << p.r.status().message();
+  EXPECT_EQ(p.r->constraint.kind, OutputConstraint::Kind::kGbnf);
+  EXPECT_EQ(p.r->constraint.gbnf, "root ::= \"a\"");
+  expect_bad(chat_with(R"("response_format": {"type": "xml"})"), "response_format.type");
+  expect_bad(chat_with(R"("response_format": {"type": "json_schema"})"), "response_format.json_schema");
+  expect_bad(chat_with(R"("response_format": {"type": "json_schema", "json_schema": {"schema": 5}})"),
+             "response_format.json_schema.schema");
+  expect_bad(chat_with(R"("response_format": {"type": "json_object"}, "grammar": "root ::= \"a\"")"), "grammar");
+  expect_bad(chat_with(R"("grammar": 5)"), "grammar");
+  expect_bad(chat_with(R"("logit_bias": {"x": 1})"), "logit_bias");
+  expect_bad(chat_with(R"("logit_bias": {"1": 101})"), "logit_bias");
+  expect_bad(chat_with(R"("logit_bias": {"1": "a"})"), "logit_bias");
+  expect_bad(chat_with(R"("logit_bias": [1])"), "logit_bias");
+}
+
+TEST(OpenAiRequest, ToolsToolChoiceAndReasoningFields) {
+  const std::string tools = R"("tools": [{"type": "function", "function": {"name": "get_weather", "description": "d",
+      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
+      {"type": "function", "function": {"name": "search"}}])";
+  Parsed p = chat_with(tools);
+  ASSERT_TRUE(p.r.ok()) << p.r.status().message();
+  EXPECT_EQ(p.r->tools.tools.size(), 2u);
+  EXPECT_EQ(p.r->tools.choice.mode, ToolChoice::Mode::kAuto);
+  EXPECT_TRUE(p.r->tools.parallel_tool_calls);
+  p = chat_with(tools + R"(, "tool_choice": {"type": "function", "function": {"name": "search"}}, "parallel_tool_calls": false)");
+  ASSERT_TRUE(p.r.ok()) << p.r.status().message();
+  EXPECT_EQ(p.r->tools.choice.mode, ToolChoice::Mode::kNamed);
+  EXPECT_EQ(p.r->tools.choice.name, "search");
+  EXPECT_FALSE(p.r->tools.parallel_tool_calls);
+  p = chat_with(tools + R"(, "tool_choice": "required")");
+  ASSERT_TRUE(p.r.ok());
+  EXPECT_EQ(p.r->tools.choice.mode, ToolChoice::Mode::kRequired);
+  p = chat_with(R"("reasoning_effort": "none", "chat_template_kwargs": {"x": 1})");
+  ASSERT_TRUE(p.r.ok()) << p.r.status().message();
+  EXPECT_EQ(p.r->tools.template_kwargs["enable_thinking"], false);
+  EXPECT_EQ(p.r->tools.template_kwargs["x"], 1);
+  p = chat_with(R"("reasoning_effort": "none", "chat_template_kwargs": {"enable_thinking": true})");
+  ASSERT_TRUE(p.r.ok());
+  EXPECT_EQ(p.r->tools.template_kwargs["enable_thinking"], true) << "the explicit kwarg wins";
+
+  expect_bad(chat_with(R"("tools": [{"type": "function"}])"), "tools[0].function");
+  expect_bad(chat_with(R"("tools": [{"type": "code"}])"), "tools[0].type");
+  expect_bad(chat_with(R"("tools": [{"type": "function", "function": {"name": "a b"}}])"), "tools[0].function.name");
+  expect_bad(chat_with(R"("tools": [{"type": "function", "function": {"name": "f"}}, {"type": "function", "function": {"name": "f"}}])"),
+             "tools[1].function.name");
+  expect_bad(chat_with(R"("tools": [{"type": "function", "function": {"name": "f", "parameters": 3}}])"),
+             "tools[0].function.parameters");
+  expect_bad(chat_with(tools + R"(, "tool_choice": {"type": "function", "function": {"name": "nope"}})"), "tool_choice");
+  expect_bad(chat_with(R"("tool_choice": "required")"), "tool_choice");
+  expect_bad(chat_with(tools + R"(, "tool_choice": "sometimes")"), "tool_choice");
+  expect_bad(chat_with(tools + R"(, "tool_choice": "required", "response_format": {"type": "json_object"})"), "tool_choice");
+  expect_bad(chat_with(R"("reasoning_effort": "max")"), "reasoning_effort");
+  expect_bad(chat_with(R"("chat_template_kwargs": [1])"), "chat_template_kwargs");
+
+  p = chat(R"({"messages": [{"role": "user", "content": "w?"},
+      {"role": "assistant", "content": null, "reasoning_content": "think",
+       "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+      {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}]})");
+  ASSERT_TRUE(p.r.ok()) << p.r.status().message();
+  ASSERT_EQ(p.r->messages.size(), 3u);
+  EXPECT_EQ(p.r->messages[1].tool_calls.size(), 1u);
+  EXPECT_EQ(p.r->messages[1].reasoning, "think");
+  EXPECT_EQ(p.r->messages[2].role, "tool");
+  EXPECT_EQ(p.r->messages[2].tool_call_id, "call_1");
 }
 
 TEST(OpenAiRequest, NullMeansAbsent) {

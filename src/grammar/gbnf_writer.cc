@@ -136,8 +136,12 @@ std::string GbnfWriter::fresh_name(std::string_view hint) {
     base += ok ? c : '-';
   }
   if (base.size() == prefix_.size()) base += "r";
-  std::string name = base;
-  for (size_t n = 1; taken_.count(name) != 0; ++n) name = base + "-" + std::to_string(n);
+  // Probing resumes where the last name from this base stopped: a schema with thousands of
+  // same-named parts must not try every taken suffix again for each (that was quadratic).
+  size_t& n = next_suffix_[base];
+  std::string name = n == 0 ? base : base + "-" + std::to_string(n);
+  while (taken_.count(name) != 0) name = base + "-" + std::to_string(++n);
+  ++n;
   taken_.insert(name);
   return name;
 }

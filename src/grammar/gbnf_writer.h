@@ -66,6 +66,7 @@ class GbnfWriter {
   std::vector<std::pair<std::string, std::string>> rules_;  // name, body
   std::unordered_map<std::string, size_t> index_;           // name -> position in rules_
   std::unordered_set<std::string> taken_;
+  std::unordered_map<std::string, size_t> next_suffix_;  // per name base: the next suffix to try
   std::unordered_map<std::string, std::string> by_body_;    // body -> name (rules from add())
   size_t n_bytes_ = 0;
 };

@@ -51,7 +51,9 @@ start_server() {  # NAME LOG
 load() {  # NAME ROUND MODE
   local args=(--url "http://127.0.0.1:$port" --chat -c 16 -n 16 --max-tokens "$max_tokens" --temperature 0.7 --json)
   [ "$3" = schema ] && args+=(--json-schema "$tmp/schema.json")
-  "$bench_load" "${args[@]}" >"$tmp/$1.$2.$3.json"
+  # A failed request (llama-server's grammar can fail after an end with ignore_eos) is counted,
+  # not fatal: the table reports errors next to the speed.
+  "$bench_load" "${args[@]}" >"$tmp/$1.$2.$3.json" || true
 }
 
 for i in $(seq 1 "$rounds"); do
@@ -70,20 +72,22 @@ done
 python3 - "$tmp" "$rounds" "$servers" <<'PY'
 import json, statistics, sys
 tmp, rounds, servers = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
-def tps(s, i, mode):
+def field(s, i, mode, pick):
     try:
         with open(f"{tmp}/{s}.{i}.{mode}.json") as f:
-            return json.load(f)["tokens_per_second"]["median"]
+            return pick(json.load(f))
     except (OSError, ValueError, KeyError):
         return None
-print("| server | decode tok/s, 16 streams, no constraint | with the JSON schema | ratio |")
-print("|---|---:|---:|---:|")
+tps = lambda s, i, mode: field(s, i, mode, lambda r: r["tokens_per_second"]["median"])
+errors = lambda s, mode: sum(field(s, i, mode, lambda r: r["errors"]) or 0 for i in range(1, rounds + 1))
+print("| server | decode tok/s, 16 streams, no constraint | with the JSON schema | ratio | failed requests (plain, schema) |")
+print("|---|---:|---:|---:|---:|")
 for s in servers:
     plain = [v for i in range(1, rounds + 1) if (v := tps(s, i, "plain")) is not None]
     schema = [v for i in range(1, rounds + 1) if (v := tps(s, i, "schema")) is not None]
     if not plain or not schema:
-        print(f"| {s} | failed | failed | |"); continue
+        print(f"| {s} | failed | failed | | |"); continue
     mp, ms = statistics.median(plain), statistics.median(schema)
     fmt = lambda vals: ", ".join(f"{v:.1f}" for v in vals)
-    print(f"| {s} | {mp:.1f} ({fmt(plain)}) | {ms:.1f} ({fmt(schema)}) | {ms / mp:.3f} |")
+    print(f"| {s} | {mp:.1f} ({fmt(plain)}) | {ms:.1f} ({fmt(schema)}) | {ms / mp:.3f} | {errors(s, 'plain')}, {errors(s, 'schema')} |")
 PY

@@ -189,10 +189,7 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
   Result<GenerationRequest> gen = build_generation_request(*request, model, service.n_ctx(), service.n_vocab(), &param);
   if (!gen.ok()) return send_error(state, req, w, api_error(gen.status(), param, retry));
   const int32_t n = gen->n;
-  // The prompt's last tokens, as text: whether the template's generation prompt opened a think block.
-  const std::span<const int32_t> tail(gen->prompt.data() + gen->prompt.size() - std::min<size_t>(gen->prompt.size(), 16),
-                                      std::min<size_t>(gen->prompt.size(), 16));
-  const std::string gen_prompt_tail = model.tokenizer->decode(tail, /*render_special=*/true);
+  const std::string gen_prompt_tail = prompt_tail(*model.tokenizer, gen->prompt);
   std::optional<chat::OutputFormat> output;
   if (endpoint == Endpoint::kChatCompletions) output = output_format(*request, model, gen_prompt_tail);
   if (output) gen->rendered_control_tokens = marker_tokens(*model.tokenizer);

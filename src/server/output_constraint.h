@@ -41,7 +41,10 @@ Result<std::vector<std::pair<int32_t, float>>> parse_logit_bias(const nlohmann::
 
 // The constraint as a grammar over `vocab`; nullptr for kNone. Compiled grammars are cached by
 // the vocabulary, so a schema sent again reuses its grammar and the masks it has computed.
+// `reasoning_close` non-empty: the prompt opened a think block, which the model closes with it
+// before the constrained answer (reasoning_prefix.h).
 Result<std::shared_ptr<const grammar::CompiledGrammar>> compile_constraint(const OutputConstraint& constraint,
-                                                                           const GrammarVocab& vocab);
+                                                                           const GrammarVocab& vocab,
+                                                                           const std::string& reasoning_close = "");
 
 }  // namespace herd::server

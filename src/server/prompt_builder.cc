@@ -1,12 +1,15 @@
 #include "server/prompt_builder.h"
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <span>
 #include <utility>
 
 #include "chat/chat_prompt.h"
 #include "chat/model_output_parser.h"
 #include "runtime/chat_tokens.h"
 #include "runtime/grammar_vocab.h"
+#include "server/reasoning_prefix.h"
 #include "server/tool_call_grammar.h"
 #include "tokenizer/tokenizer.h"
 
@@ -30,6 +33,15 @@ nlohmann::ordered_json messages_json(const OpenAiRequest& request) {
   }
   return messages;
 }
+
+}  // namespace
+
+std::string prompt_tail(const Tokenizer& tok, std::span<const int32_t> prompt) {
+  const size_t n = std::min<size_t>(prompt.size(), 16);
+  return tok.decode(prompt.subspan(prompt.size() - n, n), /*render_special=*/true);
+}
+
+namespace {
 
 chat::ChatPromptParams prompt_params(const OpenAiRequest& request, const ServedModel& model) {
   chat::ChatPromptParams p{.bos_token = model.bos_token, .eos_token = model.eos_token};
@@ -96,24 +108,35 @@ Result<GenerationRequest> build_generation_request(const OpenAiRequest& request,
     }
   }
   const ToolChoice::Mode mode = request.tools.choice.mode;
-  if (!request.tools.tools.is_null() && (mode == ToolChoice::Mode::kRequired || mode == ToolChoice::Mode::kNamed)) {
-    std::shared_ptr<const GrammarVocab> vocab = model.grammar_vocab ? model.grammar_vocab() : nullptr;
-    if (vocab == nullptr) return fail("tool_choice", "this model does not take output constraints");
-    const chat::ToolCallFormat format = chat::detect_output_format(model.chat_template->source()).tools;
-    const std::string key = "tools " + std::to_string(static_cast<int>(format)) + " " + request.tools.tools.dump() +
-                            " " + std::to_string(static_cast<int>(mode)) + " " + request.tools.choice.name + " " +
-                            (request.tools.parallel_tool_calls ? "parallel" : "single");
+  const bool forced_call =
+      !request.tools.tools.is_null() && (mode == ToolChoice::Mode::kRequired || mode == ToolChoice::Mode::kNamed);
+  if (!forced_call && request.constraint.kind == OutputConstraint::Kind::kNone) return out;
+  std::shared_ptr<const GrammarVocab> vocab = model.grammar_vocab ? model.grammar_vocab() : nullptr;
+  if (vocab == nullptr) {
+    return fail(forced_call ? "tool_choice" : request.constraint.param, "this model does not take output constraints");
+  }
+  // A prompt that opened a think block: the constraint starts after the model closes it.
+  const chat::OutputFormat detected = chat::detect_output_format(model.chat_template->source());
+  const std::string reasoning_close =
+      request.endpoint == Endpoint::kChatCompletions && detected.reasoning && chat::prompt_opens_reasoning(prompt_tail(tok, out.prompt))
+          ? detected.reasoning_close
+          : "";
+  if (forced_call) {
+    const std::string key = "tools " + std::to_string(static_cast<int>(detected.tools)) + " " +
+                            request.tools.tools.dump() + " " + std::to_string(static_cast<int>(mode)) + " " +
+                            request.tools.choice.name + " " + (request.tools.parallel_tool_calls ? "parallel" : "single") +
+                            " " + reasoning_close;
     Result<std::shared_ptr<const grammar::CompiledGrammar>> g = vocab->compiled(key, [&]() -> Result<grammar::Grammar> {
-      HERD_ASSIGN_OR_RETURN(ToolCallGrammar tg, tool_call_grammar(format, request.tools));
-      return std::move(tg.grammar);
+      HERD_ASSIGN_OR_RETURN(ToolCallGrammar tg, tool_call_grammar(detected.tools, request.tools));
+      if (reasoning_close.empty()) return std::move(tg.grammar);
+      return after_open_reasoning(tg.grammar, reasoning_close);
     });
     if (!g.ok()) return fail("tools", g.status().message());
     out.grammar = std::move(g).value();
   }
   if (request.constraint.kind != OutputConstraint::Kind::kNone) {
-    std::shared_ptr<const GrammarVocab> vocab = model.grammar_vocab ? model.grammar_vocab() : nullptr;
-    if (vocab == nullptr) return fail(request.constraint.param, "this model does not take output constraints");
-    Result<std::shared_ptr<const grammar::CompiledGrammar>> g = compile_constraint(request.constraint, *vocab);
+    Result<std::shared_ptr<const grammar::CompiledGrammar>> g =
+        compile_constraint(request.constraint, *vocab, reasoning_close);
     if (!g.ok()) return fail(request.constraint.param, g.status().message());
     out.grammar = std::move(g).value();
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "base/status.h"
@@ -21,6 +22,10 @@ namespace herd::server {
 // max_tokens beyond n_ctx, a template that refuses the conversation.
 Result<GenerationRequest> build_generation_request(const OpenAiRequest& request, const ServedModel& model,
                                                    int32_t n_ctx, int32_t n_vocab, std::string* error_param);
+
+// The last tokens of a prompt as text, special tokens included: whether the template's
+// generation prompt opened a think block (chat::prompt_opens_reasoning).
+std::string prompt_tail(const Tokenizer& tok, std::span<const int32_t> prompt);
 
 // The chat prompt text alone, as the model sees it (for tests and for tokenizing a
 // conversation).

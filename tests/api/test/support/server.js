@@ -33,16 +33,17 @@ export class HerdServer {
     this.logs = logs;       // stdout + stderr so far, for failure messages
   }
 
-  // `args`: `herd serve` arguments after -m and --port (default: HERD_ARGS).
-  static async start(args = null) {
+  // `args`: `herd serve` arguments after -m and --port (default: HERD_ARGS). `opts.model`: what
+  // -m names (a file or a store name; default HERD_MODEL), `opts.env`: more environment.
+  static async start(args = null, opts = {}) {
     const bin = process.env.HERD_BIN;
     if (!bin) throw new Error('set HERD_BIN to the herd binary');
-    const model = process.env.HERD_MODEL || defaultModel;
+    const model = opts.model || process.env.HERD_MODEL || defaultModel;
     const extra = args ?? (process.env.HERD_ARGS ?? '--parallel 16').split(' ').filter(Boolean);
     const port = await freePort();
     const argv = ['serve', '-m', model, '--port', String(port), ...extra];
     const logs = [];
-    const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
     const exit = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     proc.stdout.on('data', (d) => logs.push(d.toString()));
     proc.stderr.on('data', (d) => logs.push(d.toString()));

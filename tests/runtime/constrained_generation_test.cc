@@ -101,6 +101,37 @@ TEST_F(ConstrainedGenerationTest, GeneratedSchemasSeedsAndTemperatures) {
   EXPECT_GE(ended * 10, answers * 7) << ended << " of " << answers << " answers ended";
 }
 
+// The same property on the reference models of ../shared/reference/logits, one per architecture
+// family (their vocabulary is stories260K's 512 tokens, with byte tokens for the rest).
+TEST_F(ConstrainedGenerationTest, ReferenceModelsOfSeveralArchitectures) {
+  int answers = 0, ended = 0;
+  for (const char* name : {"llama3-tiny-F16", "qwen2-tiny-Q8_0", "gemma2-tiny-F16", "phi3-tiny-F16",
+                           "qwen3moe-tiny-F16", "mixtral-tiny-Q4_0"}) {
+    load(testing::shared_dir() / "reference" / "logits" / (std::string(name) + ".gguf"));
+    vocab_ = build_grammar_vocab(*tok_);
+    std::unique_ptr<Engine> e = engine();
+    for (uint64_t s = 100; s < 104; ++s) {
+      testing::RandomSchemaGenerator gen(s);
+      const ojson schema = gen.schema();
+      std::shared_ptr<const grammar::CompiledGrammar> g = compile(grammar::compile_json_schema(schema));
+      ASSERT_NE(g, nullptr) << schema.dump();
+      const testing::JsonSchemaValidator validator(nlohmann::json::parse(schema.dump()));
+      const Outcome o = run(*e, constrained(g, s % 2 ? 1.0f : 0.0f, s, 2, 400));
+      ASSERT_TRUE(o.done) << name << ": " << (o.failed ? o.failed->to_string() : "");
+      for (size_t c = 0; c < o.text.size(); ++c) {
+        ++answers;
+        if (o.finish[c] != FinishReason::kStop) continue;
+        ++ended;
+        const nlohmann::json value = nlohmann::json::parse(o.text[c], nullptr, /*allow_exceptions=*/false);
+        ASSERT_FALSE(value.is_discarded()) << name << ", " << schema.dump() << ":\n" << o.text[c];
+        EXPECT_EQ(validator.validate(value), "") << name << ", " << schema.dump() << "\n" << o.text[c];
+      }
+    }
+  }
+  std::printf("%d of %d answers ended\n", ended, answers);
+  EXPECT_GE(ended * 10, answers * 6) << ended << " of " << answers << " answers ended";
+}
+
 TEST_F(ConstrainedGenerationTest, BoundedSchemasAlwaysEnd) {
   const ojson schema = ojson::parse(R"({"type": "object", "properties": {
       "name": {"type": "string", "maxLength": 8},

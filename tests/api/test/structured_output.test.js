@@ -64,6 +64,24 @@ test('n > 1 choices and streaming obey the schema too', async () => {
   Character.parse(JSON.parse(texts[0]));
 });
 
+test('logprobs under a schema: one entry per token, spelling the answer', async () => {
+  const res = await ctx.client.chat.completions.create({
+    model: ctx.model,
+    messages: [{ role: 'user', content: STORY }],
+    response_format: zodResponseFormat(Character, 'character'),
+    max_tokens: 400, temperature: 0.7, seed: 5, logprobs: true, top_logprobs: 2,
+  });
+  const choice = res.choices[0];
+  const entries = choice.logprobs.content;
+  assert.equal(entries.length, res.usage.completion_tokens - (choice.finish_reason === 'stop' ? 1 : 0));
+  assert.equal(Buffer.concat(entries.map((e) => Buffer.from(e.bytes))).toString('utf8'), choice.message.content);
+  for (const e of entries) {
+    assert.ok(e.logprob <= 0 && Number.isFinite(e.logprob));
+    assert.equal(e.top_logprobs.length, 2);
+  }
+  Character.parse(JSON.parse(choice.message.content));
+});
+
 test('json_object: the answer is a JSON object', async () => {
   const res = await ctx.client.chat.completions.create({
     model: ctx.model,

@@ -35,11 +35,11 @@ if [ "${HERD_SKIP_SANITIZE:-0}" != "1" ]; then
     -DHERD_TSAN=ON -DHERD_TESTS=ON -DHERD_BENCH=OFF
   cmake --build build-tsan -j2 --target herd_http_tests herd_grammar_tests herd_runtime_tests herd_server_tests
   # tests/tsan.supp: only races inside Debian's uninstrumented cpp-httplib. The constrained-
-  # generation property tests (a 152k-vocabulary model, minutes under TSan) run in the other
-  # two builds; their threads are the engine's, which the other runtime tests cover here.
+  # generation and tool-call property tests (a 152k-vocabulary model, minutes under TSan) run in
+  # the other two builds; their threads are the engine's, which the other tests cover here.
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/tests/tsan.supp" \
     ctest --test-dir build-tsan --output-on-failure -j2 -L '^(http|grammar|runtime|server)$' \
-      -E '^ConstrainedGenerationTest\.'
+      -E '^(ConstrainedGenerationTest|ToolCallGenerationTest)\.'
 
   echo "== sanitizer build (clang, ASan+UBSan, libFuzzer) and tests"
   CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -2,13 +2,7 @@
 
 #include <charconv>
 #include <cmath>
-#include <functional>
 
-#include "grammar/gbnf_parser.h"
-#include "grammar/grammar_matcher.h"
-#include "grammar/json_schema_gbnf.h"
-#include "runtime/grammar_vocab.h"
-#include "server/reasoning_prefix.h"
 
 namespace herd::server {
 namespace {
@@ -105,35 +99,6 @@ Result<std::vector<std::pair<int32_t, float>>> parse_logit_bias(const Json& valu
     out.emplace_back(id, static_cast<float>(b));
   }
   return out;
-}
-
-Result<std::shared_ptr<const grammar::CompiledGrammar>> compile_constraint(const OutputConstraint& constraint,
-                                                                           const GrammarVocab& vocab,
-                                                                           const std::string& reasoning_close) {
-  using Kind = OutputConstraint::Kind;
-  std::function<Result<grammar::Grammar>()> build;
-  std::string key;
-  switch (constraint.kind) {
-    case Kind::kNone:
-      return std::shared_ptr<const grammar::CompiledGrammar>();
-    case Kind::kJsonObject:
-      key = "json_object";
-      build = [] { return grammar::parse_gbnf(grammar::json_object_gbnf()); };
-      break;
-    case Kind::kJsonSchema:
-      key = "json_schema " + constraint.schema.dump();
-      build = [&] { return grammar::compile_json_schema(constraint.schema); };
-      break;
-    case Kind::kGbnf:
-      key = "gbnf " + constraint.gbnf;
-      build = [&] { return grammar::parse_gbnf(constraint.gbnf); };
-      break;
-  }
-  if (reasoning_close.empty()) return vocab.compiled(key, build);
-  return vocab.compiled("after " + reasoning_close + " " + key, [&]() -> Result<grammar::Grammar> {
-    HERD_ASSIGN_OR_RETURN(grammar::Grammar answer, build());
-    return after_open_reasoning(answer, reasoning_close);
-  });
 }
 
 }  // namespace herd::server

@@ -11,8 +11,8 @@
 
 #include "../support/json_schema_generator.h"
 #include "../support/json_schema_validator.h"
+#include "../support/qwen2_vocab_model.h"
 #include "../support/temp_dir.h"
-#include "convert/synth_model.h"
 #include "engine_fixture.h"
 #include "grammar/gbnf_parser.h"
 #include "grammar/grammar_matcher.h"
@@ -30,15 +30,7 @@ class ConstrainedGenerationTest : public EngineTest {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    SynthParams p;
-    p.shape = "tiny";  // 256 wide, 2 layers: the vocabulary is the point, not the model
-    p.type = "Q8_0";
-    p.output = *dir_ / "qwen2-vocab-tiny.gguf";
-    p.vocab_from = (testing::shared_dir() / "models" / "vocab" / "ggml-vocab-qwen2.gguf").string();
-    p.n_threads = 2;
-    Result<SynthSummary> s = synth_model(p);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    ASSERT_EQ(s->n_vocab, 151936);
+    testing::synth_qwen2_vocab_model(dir_->path());
   }
   static void TearDownTestSuite() {
     delete dir_;

@@ -10,9 +10,9 @@
 
 #include "../runtime/engine_fixture.h"
 #include "../support/json_schema_validator.h"
+#include "../support/qwen2_vocab_model.h"
 #include "../support/temp_dir.h"
 #include "chat/model_output_parser.h"
-#include "convert/synth_model.h"
 #include "grammar/grammar_matcher.h"
 #include "runtime/grammar_vocab.h"
 #include "server/tool_call_grammar.h"
@@ -37,14 +37,7 @@ class ToolCallGenerationTest : public EngineTest {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    SynthParams p;
-    p.shape = "tiny";
-    p.type = "Q8_0";
-    p.output = *dir_ / "qwen2-vocab-tiny.gguf";
-    p.vocab_from = (testing::shared_dir() / "models" / "vocab" / "ggml-vocab-qwen2.gguf").string();
-    p.n_threads = 2;
-    Result<SynthSummary> s = synth_model(p);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    testing::synth_qwen2_vocab_model(dir_->path());
   }
   static void TearDownTestSuite() {
     delete dir_;

@@ -37,7 +37,8 @@ Result<gateway::KeyRecord> key_at(ServerState& s, const Request& req) {
   const std::string ref = req.path.substr(kKeysPrefix.size());
   if (ref.empty() || ref.size() > 128) return not_found("no such key");
   Result<gateway::KeyRecord> key = gateway::find_key_ref(s.params.gateway->db(), ref);
-  if (!key.ok() && key.status().code() == StatusCode::kNotFound) return not_found("no such key: " + echo(ref));
+  // The reference is not echoed: it may be a key someone pasted by mistake.
+  if (!key.ok() && key.status().code() == StatusCode::kNotFound) return not_found("no such key");
   return key;
 }
 
@@ -98,7 +99,7 @@ void usage_route(ServerState& s, const Request& req, ResponseWriter& w) {
   const int64_t now_us = s.params.gateway->now_us();
   if (std::optional<std::string> ref = query_value(req.query, "key")) {
     Result<gateway::KeyRecord> key = gateway::find_key_ref(db, *ref);
-    if (!key.ok()) return fail(s, req, w, invalid_argument("no such key: " + echo(*ref)), "key");
+    if (!key.ok()) return fail(s, req, w, invalid_argument("no such key"), "key");
     q.key_id = key->id;
   }
   if (std::optional<std::string> model = query_value(req.query, "model")) q.model = *model;

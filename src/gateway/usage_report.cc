@@ -126,26 +126,6 @@ std::string render_csv(const std::vector<std::vector<std::string>>& lines) {
   return out;
 }
 
-std::string render_table(const std::vector<std::vector<std::string>>& lines) {
-  std::vector<size_t> width;
-  for (const auto& line : lines) {
-    width.resize(std::max(width.size(), line.size()));
-    for (size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
-  }
-  std::string out;
-  for (const auto& line : lines) {
-    std::string text;
-    for (size_t i = 0; i < line.size(); ++i) {
-      // The first column (a name) reads left to right; numbers line up on the right.
-      const std::string pad(width[i] - line[i].size(), ' ');
-      text += (i ? "  " : "") + (i == 0 ? line[i] + pad : pad + line[i]);
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    out += text + "\n";
-  }
-  return out;
-}
-
 Json totals_json(const UsageTotals& r) {
   return {{"requests", r.requests},
           {"prompt_tokens", r.tokens.prompt},
@@ -156,6 +136,34 @@ Json totals_json(const UsageTotals& r) {
 }
 
 }  // namespace
+
+std::string render_text_table(const std::vector<std::vector<std::string>>& lines) {
+  std::vector<size_t> width;
+  std::vector<bool> numeric;
+  for (size_t row = 0; row < lines.size(); ++row) {
+    const auto& line = lines[row];
+    width.resize(std::max(width.size(), line.size()), 0);
+    numeric.resize(width.size(), true);
+    for (size_t i = 0; i < line.size(); ++i) {
+      width[i] = std::max(width[i], line[i].size());
+      // The first row is the header; "-" stands for an empty number.
+      if (row > 0 && (line[i].empty() || line[i].find_first_not_of("0123456789.-") != std::string::npos)) {
+        numeric[i] = false;
+      }
+    }
+  }
+  std::string out;
+  for (const auto& line : lines) {
+    std::string text;
+    for (size_t i = 0; i < line.size(); ++i) {
+      const std::string pad(width[i] - line[i].size(), ' ');
+      text += (i ? "  " : "") + (numeric[i] ? pad + line[i] : line[i] + pad);
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out += text + "\n";
+  }
+  return out;
+}
 
 std::optional<UsageFormat> parse_usage_format(std::string_view text) {
   if (text == "table") return UsageFormat::kTable;
@@ -231,7 +239,7 @@ std::string render_usage(const std::vector<UsageTotals>& rows, UsageQuery::Group
   }
   // CSV stays pure data (a total row would be summed twice by a spreadsheet); the table ends with one.
   if (format == UsageFormat::kTable || !grouped) lines.push_back(cells_of(total, grouped ? "TOTAL" : "all"));
-  return format == UsageFormat::kCsv ? render_csv(lines) : render_table(lines);
+  return format == UsageFormat::kCsv ? render_csv(lines) : render_text_table(lines);
 }
 
 }  // namespace herd::gateway

@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libpcre2-dev libcpp-httplib-dev
   libssl-dev libcurl4-openssl-dev
+  libsqlite3-dev libpq-dev postgresql
   curl
 )
 # The API tests run the official openai client under node: Debian's nodejs and npm,

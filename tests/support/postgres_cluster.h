@@ -1,0 +1,137 @@
+// A throwaway PostgreSQL cluster for tests: initdb under a fresh temp directory, listening
+// only on a unix socket in that directory (no TCP port), stopped and removed at exit.
+// One cluster per test process, started on first use (initdb takes seconds); each test
+// takes a database of its own with create_database().
+//
+// PostgreSQL comes from Debian (scripts/install_deps.sh installs it). Not installed: the
+// cluster reports why, and tests FAIL with that message (never skip silently).
+#pragma once
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "herd_process.h"
+
+namespace herd::testing {
+
+class PostgresCluster {
+ public:
+  // The process's cluster, started on the first call. Check ok() before using it.
+  static PostgresCluster& shared() {
+    static PostgresCluster cluster;
+    static std::once_flag started;
+    std::call_once(started, [] { cluster.start(); });
+    return cluster;
+  }
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  const std::string& socket_dir() const { return dir_; }
+
+  // A libpq URI for `database` over the cluster's socket; `options` (already URI-encoded,
+  // e.g. "-csearch_path%3Ds1") are passed to the server.
+  std::string uri(const std::string& database, const std::string& options = "") const {
+    std::string u = "postgresql:///" + database + "?host=" + dir_ + "&user=postgres";
+    if (!options.empty()) u += "&options=" + options;
+    return u;
+  }
+
+  // Creates an empty database (names: [a-z0-9_]); returns its URI, or "" with error() set.
+  std::string create_database(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Outcome o = run_as_postgres(bin_ + "/createdb", {"-h", dir_, "-U", "postgres", name});
+    if (o.exit_code != 0) {
+      last_command_error_ = "createdb " + name + " failed: " + o.err;
+      return "";
+    }
+    return uri(name);
+  }
+  const std::string& last_command_error() const { return last_command_error_; }
+
+  ~PostgresCluster() {
+    if (started_) run_as_postgres(bin_ + "/pg_ctl", {"-D", dir_ + "/data", "-m", "immediate", "-w", "stop"});
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+ private:
+  PostgresCluster() = default;
+
+  void start() {
+    bin_ = find_bin_dir();
+    if (bin_.empty()) {
+      error_ = "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/install_deps.sh";
+      return;
+    }
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/herd-pg-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      error_ = "cannot make a directory for the PostgreSQL cluster under " + pattern;
+      return;
+    }
+    dir_ = pattern;
+    // initdb and the server refuse to run as root: they run as the postgres user, who
+    // must own the directory.
+    if (::geteuid() == 0) {
+      const passwd* pg = ::getpwnam("postgres");
+      if (pg == nullptr || ::chown(dir_.c_str(), pg->pw_uid, pg->pw_gid) != 0) {
+        error_ = "running as root, but cannot hand " + dir_ + " to the postgres user";
+        return;
+      }
+    }
+    Outcome init = run_as_postgres(bin_ + "/initdb", {"-D", dir_ + "/data", "-U", "postgres", "--auth=trust",
+                                                      "-E", "UTF8", "--locale=C", "--no-sync"});
+    if (init.exit_code != 0) {
+      error_ = "initdb failed: " + init.err;
+      return;
+    }
+    const std::string options = "-c listen_addresses='' -c unix_socket_directories=" + dir_ +
+                                " -c max_connections=200";
+    Outcome up = run_as_postgres(bin_ + "/pg_ctl", {"-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w",
+                                                    "-t", "120", "-o", options, "start"});
+    if (up.exit_code != 0) {
+      error_ = "pg_ctl start failed: " + up.err + " " + slurp(dir_ + "/server.log");
+      return;
+    }
+    started_ = true;
+  }
+
+  static std::string find_bin_dir() {
+    std::error_code ec;
+    std::string best;
+    for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
+      const std::string bin = entry.path().string() + "/bin";
+      if (std::filesystem::exists(bin + "/initdb") && std::filesystem::exists(bin + "/pg_ctl") &&
+          (best.empty() || bin > best)) {
+        best = bin;  // the newest version installed
+      }
+    }
+    return best;
+  }
+
+  Outcome run_as_postgres(const std::string& program, std::vector<std::string> args) {
+    std::filesystem::path scratch = dir_ + "/cmd";
+    std::error_code ec;
+    std::filesystem::create_directories(scratch, ec);
+    if (::geteuid() != 0) return run_process(program, args, scratch);
+    args.insert(args.begin(), {"-u", "postgres", "--", program});
+    return run_process("runuser", args, scratch);
+  }
+
+  std::string bin_;
+  std::string dir_;
+  std::string error_;
+  std::string last_command_error_;
+  bool started_ = false;
+  std::mutex mu_;
+};
+
+}  // namespace herd::testing

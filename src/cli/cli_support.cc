@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <limits>
 
 #include "base/mapped_file.h"
@@ -32,6 +33,15 @@ CLI::Option* require_model(CLI::Option* opt) {
         return r.ok() ? std::string() : r.status().message();
       },
       "FILE|NAME", "Model"));
+}
+
+std::string iso_time(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  tm parts{};
+  gmtime_r(&t, &parts);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return buf;
 }
 
 int fail(const Status& status) { return fail(status.message()); }

@@ -27,6 +27,9 @@ namespace herd::cli {
 int fail(const Status& status);
 int fail(const std::string& message);
 
+// 1796083200 -> "2026-12-01T00:00:00Z".
+std::string iso_time(int64_t unix_seconds);
+
 // Makes opt accept only a regular file (after symlinks). Use it instead of
 // CLI::ExistingFile for model paths: that one lets a FIFO through, and opening a FIFO
 // blocks until a writer comes. The error is one line: "<path>: not a regular file (a FIFO)".

@@ -31,6 +31,9 @@ CommandRunner add_create_command(CLI::App& app);
 CommandRunner add_import_command(CLI::App& app);
 CommandRunner add_push_command(CLI::App& app);
 CommandRunner add_pull_command(CLI::App& app);
+CommandRunner add_keys_command(CLI::App& app);
+CommandRunner add_prices_command(CLI::App& app);
+CommandRunner add_usage_command(CLI::App& app);
 
 }  // namespace herd::cli
 

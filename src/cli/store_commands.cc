@@ -30,15 +30,6 @@ std::string human_size(uint64_t bytes) {
   return buf;
 }
 
-std::string iso_time(int64_t unix_seconds) {
-  const time_t t = static_cast<time_t>(unix_seconds);
-  tm parts{};
-  gmtime_r(&t, &parts);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return buf;
-}
-
 // Family and quantization from the config blob, else from the GGUF's own metadata.
 void fill_from_gguf(const store::ModelStore& s, store::StoreEntry* e) {
   if (!e->config.model_family.empty() && !e->config.file_type.empty()) return;

@@ -22,6 +22,10 @@ Result<int64_t> parse_time_point(std::string_view text, int64_t now_us);
 // "90d", "12h", "30m", "3600s" -> seconds; kInvalidArgument otherwise.
 Result<int64_t> parse_duration_s(std::string_view text);
 
+// Rows of cells as aligned text columns: a column of numbers (amounts included) is
+// right-aligned, any other left-aligned; two spaces between columns, no trailing spaces.
+std::string render_text_table(const std::vector<std::vector<std::string>>& lines);
+
 // Table: aligned columns; CSV: RFC 4180 with a header row; JSON: {"object":"usage",
 // "group_by":..., "data":[{"group","requests","prompt_tokens","cached_prompt_tokens",
 // "completion_tokens","cost" (decimal text), "cost_micros"}], "total":{...}}.

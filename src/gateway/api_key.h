@@ -24,4 +24,9 @@ bool looks_like_api_key(std::string_view text);
 // "herd_Ab3xQ9" for a well-shaped key (looks_like_api_key).
 std::string display_prefix(std::string_view key);
 
+// `text` with every run that may be (part of) a key — "herd_" and 8 or more base62
+// characters after it — replaced by "herd_[redacted]": what error messages echo of a
+// client's input, so a key pasted into a model name or a path never comes back.
+std::string redact_api_keys(std::string_view text);
+
 }  // namespace herd::gateway

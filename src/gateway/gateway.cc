@@ -17,7 +17,7 @@ struct Gateway::KeyState {
 namespace {
 
 // How often an unknown (but well-shaped) key may make the gateway look for new keys.
-constexpr int64_t kMissCheckIntervalUs = 50'000;
+constexpr std::chrono::milliseconds kMissCheckInterval{50};
 constexpr int64_t kRetentionEveryS = 3600;
 
 std::string seconds_text(int64_t s) { return std::to_string(s) + "s"; }
@@ -192,11 +192,14 @@ std::variant<Caller, Refusal> Gateway::authenticate(std::optional<std::string_vi
   };
   std::shared_ptr<KeyState> state = lookup();
   if (!state) {
-    // Perhaps a key made a moment ago by the CLI or another replica: look, but not for
-    // every guess an attacker sends.
-    const int64_t now = now_us();
-    int64_t last = last_miss_check_us_.load();
-    if (now - last >= kMissCheckIntervalUs && last_miss_check_us_.compare_exchange_strong(last, now)) {
+    // Perhaps a key made a moment ago by the CLI or another replica: look in the database,
+    // but at most once per interval however many guesses arrive. Requests that missed
+    // while a look was under way wait for it and find the key it loaded.
+    const auto asked = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> miss_lock(miss_mu_);
+    state = lookup();
+    if (!state && last_miss_check_ < asked && asked - last_miss_check_ >= kMissCheckInterval) {
+      last_miss_check_ = std::chrono::steady_clock::now();
       reload_if_changed();
       state = lookup();
     }

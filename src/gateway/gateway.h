@@ -156,7 +156,8 @@ class Gateway {
   std::unordered_map<std::string, Price> prices_;
   std::mutex reload_mu_;          // one reload at a time
   int64_t seen_counter_ = -1;     // guarded by reload_mu_
-  std::atomic<int64_t> last_miss_check_us_{0};
+  std::mutex miss_mu_;  // one look for new keys at a time
+  std::chrono::steady_clock::time_point last_miss_check_{};  // guarded by miss_mu_
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -47,8 +47,8 @@ int64_t RateWindow::seconds_until_fits(int64_t now_s, int64_t need, int64_t limi
 
 int64_t RateWindow::seconds_until_empty(int64_t now_s) {
   advance(now_s);
-  for (int64_t age = kSeconds - 1; age >= 0; --age) {
-    // The oldest second still counting leaves after (60 - age) seconds.
+  for (int64_t age = 0; age < kSeconds; ++age) {
+    // The newest second still counting leaves last, after (60 - age) seconds.
     if (buckets_[static_cast<size_t>((head_s_ - age + kSeconds * 2) % kSeconds)] != 0) return kSeconds - age;
   }
   return 0;

@@ -70,7 +70,7 @@ class GatewayAuthTest : public GatewayServerTest {
 
   void expect_no_secret(const std::string& text, const std::string& where) {
     for (const std::string& s : secrets()) {
-      EXPECT_EQ(text.find(s), std::string::npos) << where << " holds a key or its hash";
+      EXPECT_EQ(text.find(s), std::string::npos) << where << " holds a key or its hash: " << text;
       EXPECT_EQ(text.find(s.substr(0, 24)), std::string::npos) << where << " holds part of a key or hash";
     }
   }

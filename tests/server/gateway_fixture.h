@@ -63,6 +63,7 @@ class GatewayServerTest : public HttpServerTest, public ::testing::WithParamInte
     gateway_ = std::move(g).value();
     HttpServerParams params;
     params.gateway = gateway_.get();
+    params.n_http_threads = 128;  // the tests send 64 at once
     start(std::move(service), params);
   }
 

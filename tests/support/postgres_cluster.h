@@ -1,7 +1,9 @@
 // A throwaway PostgreSQL cluster for tests: initdb under a fresh temp directory, listening
 // only on a unix socket in that directory (no TCP port), stopped and removed at exit.
-// One cluster per test process, started on first use (initdb takes seconds); each test
-// takes a database of its own with create_database().
+// Under ctest every test case is a process of its own, so one cluster serves them all: the
+// CTest fixture `postgres` starts it (herd_test_postgres start DIR) and passes its
+// directory in $HERD_TEST_PG_DIR; a test binary run by hand starts its own on first use
+// (initdb takes seconds). Each test takes a database of its own (fresh_database_uri()).
 //
 // PostgreSQL comes from Debian (scripts/install_deps.sh installs it). Not installed: the
 // cluster reports why, and tests FAIL with that message (never skip silently).
@@ -10,6 +12,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -26,8 +30,40 @@ class PostgresCluster {
   static PostgresCluster& shared() {
     static PostgresCluster cluster;
     static std::once_flag started;
-    std::call_once(started, [] { cluster.start(); });
+    std::call_once(started, [] {
+      const char* running = std::getenv("HERD_TEST_PG_DIR");
+      if (running != nullptr && *running != '\0') {
+        cluster.attach(running);
+      } else {
+        cluster.start();
+      }
+    });
     return cluster;
+  }
+
+  // For the CTest fixture: a cluster started in `dir` (made here) that outlives this
+  // process; "" on success, else why not.
+  static std::string start_detached(const std::string& dir) {
+    PostgresCluster c;
+    c.start_in(dir);
+    c.started_ = false;  // left running
+    c.owned_ = false;    // and its directory kept
+    return c.error_;
+  }
+  // Stops the cluster in `dir` and removes the directory.
+  static void stop_detached(const std::string& dir) {
+    PostgresCluster c;
+    c.bin_ = find_bin_dir();
+    c.dir_ = dir;
+    c.started_ = !c.bin_.empty();
+    c.owned_ = true;
+  }
+
+  // A new empty database with a name no other test process uses; its URI, or "" (then
+  // last_command_error() says why).
+  std::string fresh_database_uri() {
+    static std::atomic<int> next{0};
+    return create_database("t" + std::to_string(::getpid()) + "_" + std::to_string(next++));
   }
 
   bool ok() const { return error_.empty(); }
@@ -56,7 +92,7 @@ class PostgresCluster {
 
   ~PostgresCluster() {
     if (started_) run_as_postgres(bin_ + "/pg_ctl", {"-D", dir_ + "/data", "-m", "immediate", "-w", "stop"});
-    if (!dir_.empty()) {
+    if (!dir_.empty() && owned_) {
       std::error_code ec;
       std::filesystem::remove_all(dir_, ec);
     }
@@ -65,19 +101,36 @@ class PostgresCluster {
  private:
   PostgresCluster() = default;
 
-  void start() {
+  // A cluster some other process started (and will stop).
+  void attach(const std::string& dir) {
     bin_ = find_bin_dir();
-    if (bin_.empty()) {
-      error_ = "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/install_deps.sh";
-      return;
-    }
+    dir_ = dir;
+    owned_ = false;
+    if (bin_.empty()) error_ = "PostgreSQL is not installed: run scripts/install_deps.sh";
+    if (!std::filesystem::exists(dir_ + "/.s.PGSQL.5432")) error_ = "no PostgreSQL cluster runs in " + dir_;
+  }
+
+  void start() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/herd-pg-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
       error_ = "cannot make a directory for the PostgreSQL cluster under " + pattern;
       return;
     }
-    dir_ = pattern;
+    start_in(pattern);
+  }
+
+  void start_in(const std::string& dir) {
+    dir_ = dir;
+    bin_ = find_bin_dir();
+    if (bin_.empty()) {
+      error_ = "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/install_deps.sh";
+      return;
+    }
+    std::error_code mk;
+    std::filesystem::create_directories(dir_, mk);
+    // Only the postgres user (and root) may enter it: the socket is the cluster's door.
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, mk);
     // initdb and the server refuse to run as root: they run as the postgres user, who
     // must own the directory.
     if (::geteuid() == 0) {
@@ -131,6 +184,7 @@ class PostgresCluster {
   std::string error_;
   std::string last_command_error_;
   bool started_ = false;
+  bool owned_ = true;  // the directory is removed with this object
   std::mutex mu_;
 };
 

@@ -1,17 +1,23 @@
 // A throwaway PostgreSQL cluster for tests: initdb under a fresh temp directory, listening
-// only on a unix socket in that directory (no TCP port), stopped and removed at exit.
-// One cluster per test process, started on first use (initdb takes seconds); each test
-// takes a database of its own with create_database().
+// only on a unix socket in that directory (no TCP port), fsync on, stopped and removed when
+// the test process ends. One cluster per test process, started on first use (initdb takes
+// a second or two); each test takes a database of its own with create_database().
+//
+// Cleanup survives a crashed or killed test process: a watchdog child holds the read end
+// of a pipe whose write end only this process has; when the pipe closes (normal exit or
+// death alike) the watchdog stops the server and removes the directory.
 //
 // PostgreSQL comes from Debian (scripts/install_deps.sh installs it). Not installed: the
 // cluster reports why, and tests FAIL with that message (never skip silently).
 #pragma once
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -42,7 +48,8 @@ class PostgresCluster {
     return u;
   }
 
-  // Creates an empty database (names: [a-z0-9_]); returns its URI, or "" with error() set.
+  // Creates an empty database (name: [a-z0-9_]); returns its URI, or "" with
+  // last_command_error() set.
   std::string create_database(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     Outcome o = run_as_postgres(bin_ + "/createdb", {"-h", dir_, "-U", "postgres", name});
@@ -55,11 +62,8 @@ class PostgresCluster {
   const std::string& last_command_error() const { return last_command_error_; }
 
   ~PostgresCluster() {
-    if (started_) run_as_postgres(bin_ + "/pg_ctl", {"-D", dir_ + "/data", "-m", "immediate", "-w", "stop"});
-    if (!dir_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
+    if (watchdog_write_ >= 0) ::close(watchdog_write_);  // the watchdog stops and cleans up
+    if (watchdog_ > 0) ::waitpid(watchdog_, nullptr, 0);
   }
 
  private:
@@ -87,6 +91,10 @@ class PostgresCluster {
         return;
       }
     }
+    if (!start_watchdog()) {
+      error_ = "cannot start the cluster's cleanup watchdog";
+      return;
+    }
     Outcome init = run_as_postgres(bin_ + "/initdb", {"-D", dir_ + "/data", "-U", "postgres", "--auth=trust",
                                                       "-E", "UTF8", "--locale=C", "--no-sync"});
     if (init.exit_code != 0) {
@@ -97,11 +105,38 @@ class PostgresCluster {
                                 " -c max_connections=200";
     Outcome up = run_as_postgres(bin_ + "/pg_ctl", {"-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w",
                                                     "-t", "120", "-o", options, "start"});
-    if (up.exit_code != 0) {
-      error_ = "pg_ctl start failed: " + up.err + " " + slurp(dir_ + "/server.log");
-      return;
+    if (up.exit_code != 0) error_ = "pg_ctl start failed: " + up.err + " " + slurp(dir_ + "/server.log");
+  }
+
+  // A shell that waits for EOF on its stdin, then stops the server and removes the
+  // directory. It ignores the signals a terminal sends the whole process group.
+  bool start_watchdog() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    const std::string script = "trap '' INT TERM HUP PIPE; read -r _; " + as_postgres_prefix() +
+                               shell_quote(bin_ + "/pg_ctl") + " -D " + shell_quote(dir_ + "/data") +
+                               " -m immediate -w stop >/dev/null 2>&1; rm -rf " + shell_quote(dir_);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return false;
     }
-    started_ = true;
+    if (pid == 0) {  // only async-signal-safe calls until exec
+      ::dup2(fds[0], 0);
+      ::close_range(3, ~0U, 0);  // holds no other pipe open (a test may wait for its EOF)
+      const int null = ::open("/dev/null", O_WRONLY);
+      if (null >= 0) {
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+      }
+      ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[0]);
+    watchdog_ = pid;
+    watchdog_write_ = fds[1];
+    return true;
   }
 
   static std::string find_bin_dir() {
@@ -111,11 +146,13 @@ class PostgresCluster {
       const std::string bin = entry.path().string() + "/bin";
       if (std::filesystem::exists(bin + "/initdb") && std::filesystem::exists(bin + "/pg_ctl") &&
           (best.empty() || bin > best)) {
-        best = bin;  // the newest version installed
+        best = bin;
       }
     }
     return best;
   }
+
+  static std::string as_postgres_prefix() { return ::geteuid() == 0 ? "runuser -u postgres -- " : ""; }
 
   Outcome run_as_postgres(const std::string& program, std::vector<std::string> args) {
     std::filesystem::path scratch = dir_ + "/cmd";
@@ -130,7 +167,8 @@ class PostgresCluster {
   std::string dir_;
   std::string error_;
   std::string last_command_error_;
-  bool started_ = false;
+  pid_t watchdog_ = -1;
+  int watchdog_write_ = -1;
   std::mutex mu_;
 };
 

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
                      add_quantize_command, add_synth_command, add_bench_command, add_template_command, add_chat_command,
                      add_serve_command, add_list_command, add_show_command, add_rm_command, add_cp_command,
                      add_prune_command, add_create_command, add_import_command, add_push_command,
-                     add_pull_command}) {
+                     add_pull_command, add_keys_command, add_prices_command, add_usage_command}) {
       CommandRunner runner = add(app);
       v.emplace_back(app.get_subcommands({}).back(), std::move(runner));
     }

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+
+#include "../support/temp_dir.h"
 
 namespace herd::gateway {
 namespace {
@@ -52,6 +56,41 @@ TEST(GatewayHomeTest, FlagsThenEnvironmentThenHome) {
     ScopedEnv db("HERD_GATEWAY_DB", "");  // empty counts as unset
     EXPECT_EQ(resolve_gateway_location("/h", "", "").db, "/h/gateway.db");
   }
+}
+
+TEST(GatewayHomeTest, OpensMakingAnOwnerOnlyHomeAndRefusesAnotherSecret) {
+  testing::TempDir root;
+  const std::string home = root / "a/home";  // neither a/ nor home/ exists yet
+  const GatewayLocation loc{home, home + "/gateway.db", home + "/gateway.secret"};
+  {
+    Result<OpenedGateway> gw = open_gateway(loc);
+    ASSERT_TRUE(gw.ok()) << gw.status().to_string();
+    ASSERT_TRUE(gw->db->set_price("m", Price{1, 1, 1}).ok());
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(home.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat(loc.secret_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  {
+    Result<OpenedGateway> again = open_gateway(loc);
+    ASSERT_TRUE(again.ok()) << again.status().to_string();
+    EXPECT_EQ(again->db->list_prices()->size(), 1u);
+  }
+  // The same database under another secret would reject every key: refused at open.
+  GatewayLocation other = loc;
+  other.secret_file = root / "other.secret";
+  Result<OpenedGateway> refused = open_gateway(other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("another secret"), std::string::npos) << refused.status().message();
+}
+
+TEST(GatewayHomeTest, APostgresPasswordStaysOutOfErrors) {
+  testing::TempDir root;
+  const GatewayLocation loc{root.path(), "postgres://herd:s3cret-pw@127.0.0.1:1/herd", root / "gateway.secret"};
+  Result<OpenedGateway> gw = open_gateway(loc);
+  ASSERT_FALSE(gw.ok());
+  EXPECT_EQ(gw.status().message().find("s3cret-pw"), std::string::npos) << gw.status().message();
 }
 
 }  // namespace

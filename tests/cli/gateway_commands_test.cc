@@ -1,9 +1,11 @@
 // herd keys, prices and usage as real processes on a temp $HERD_HOME: the key is printed
 // once and found nowhere after; bad input fails with one line; usage totals equal the
-// ledger rows written through GatewayDb::settle.
+// ledger rows written through GatewayDb::settle. Each test runs on SQLite (the default
+// $HERD_HOME/gateway.db) and on a throwaway PostgreSQL cluster (HERD_GATEWAY_DB).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "../support/herd_process.h"
+#include "../support/postgres_cluster.h"
 #include "../support/temp_dir.h"
 #include "gateway/gateway_home.h"
 
@@ -21,14 +24,26 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class GatewayCommandsTest : public ::testing::Test {
+enum class Backend { kSqlite, kPostgres };
+
+class GatewayCommandsTest : public ::testing::TestWithParam<Backend> {
  protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kPostgres) {
+      testing::PostgresCluster& pg = testing::PostgresCluster::shared();
+      ASSERT_TRUE(pg.ok()) << pg.error();
+      static std::atomic<int> next{0};
+      db_ = pg.create_database("cli" + std::to_string(next++));
+      ASSERT_FALSE(db_.empty()) << pg.last_command_error();
+    }
+  }
+
   // A home that does not exist yet: the first command makes it.
   std::string home() const { return root_ / "home"; }
 
   testing::Outcome herd(const std::vector<std::string>& args) {
     return testing::run_process(HERD_BIN, args, scratch_.path(),
-                                {"HERD_HOME=" + home(), "HERD_GATEWAY_DB=", "HERD_GATEWAY_SECRET_FILE="});
+                                {"HERD_HOME=" + home(), "HERD_GATEWAY_DB=" + db_, "HERD_GATEWAY_SECRET_FILE="});
   }
   // Runs a command that must succeed; returns its stdout.
   std::string ok(const std::vector<std::string>& args) {
@@ -57,7 +72,7 @@ class GatewayCommandsTest : public ::testing::Test {
     return o.out.substr(0, o.out.size() - 1);
   }
   gateway::OpenedGateway open() {
-    Result<gateway::OpenedGateway> gw = gateway::open_gateway(gateway::resolve_gateway_location(home(), "", ""));
+    Result<gateway::OpenedGateway> gw = gateway::open_gateway(gateway::resolve_gateway_location(home(), db_, ""));
     EXPECT_TRUE(gw.ok()) << gw.status().to_string();
     return std::move(gw).value();
   }
@@ -70,10 +85,11 @@ class GatewayCommandsTest : public ::testing::Test {
   }
 
   testing::TempDir root_, scratch_, work_;
+  std::string db_;    // "": SQLite in the home; else a PostgreSQL URI
   std::string seen_;  // everything the commands printed besides the new keys
 };
 
-TEST_F(GatewayCommandsTest, KeysRoundTripAndTheKeyIsPrintedOnce) {
+TEST_P(GatewayCommandsTest, KeysRoundTripAndTheKeyIsPrintedOnce) {
   const std::string key = create_key({"--name", "team-a", "--rpm", "60", "--tpm", "1000", "--budget", "25.50",
                                       "--period", "month", "--models", "m1,me/tiny:q8"});
   const std::string other = create_key({"--name", "ops", "--admin"});
@@ -136,7 +152,7 @@ TEST_F(GatewayCommandsTest, KeysRoundTripAndTheKeyIsPrintedOnce) {
   Result<gateway::KeyHasher> hasher = gateway::KeyHasher::load_or_create(home() + "/gateway.secret");
   ASSERT_TRUE(hasher.ok());
   const std::string bytes = db_bytes();
-  ASSERT_FALSE(bytes.empty());
+  ASSERT_EQ(bytes.empty(), GetParam() == Backend::kPostgres);
   for (const std::string& k : {key, other, again}) {
     EXPECT_EQ(seen_.find(k), std::string::npos);
     EXPECT_EQ(seen_.find(k.substr(11)), std::string::npos);
@@ -145,7 +161,7 @@ TEST_F(GatewayCommandsTest, KeysRoundTripAndTheKeyIsPrintedOnce) {
   }
 }
 
-TEST_F(GatewayCommandsTest, BadInputFailsWithOneLine) {
+TEST_P(GatewayCommandsTest, BadInputFailsWithOneLine) {
   refused({"keys", "create", "--name", "bad name"});
   refused({"keys", "create", "--name", ""});
   refused({"keys", "create", "--name", std::string(65, 'a')});
@@ -184,7 +200,7 @@ TEST_F(GatewayCommandsTest, BadInputFailsWithOneLine) {
   EXPECT_EQ(seen_.find(key.substr(5)), std::string::npos);
 }
 
-TEST_F(GatewayCommandsTest, PricesSetListLoadRemove) {
+TEST_P(GatewayCommandsTest, PricesSetListLoadRemove) {
   ok({"prices", "set", "qwen2.5:7b", "--input", "0.15", "--cached-input", "0.075", "--output", "0.6"});
   json list = json::parse(ok({"prices", "list", "--format", "json"}));
   EXPECT_EQ(list, json::parse(R"({"qwen2.5:7b": {"input": "0.15", "cached_input": "0.075", "output": "0.6"}})"));
@@ -233,7 +249,7 @@ void expect_totals(const json& t, const Sums& s, const std::string& what) {
   EXPECT_EQ(t["cost"], gateway::format_amount(s.cost)) << what;
 }
 
-TEST_F(GatewayCommandsTest, UsageTotalsEqualTheLedgerRows) {
+TEST_P(GatewayCommandsTest, UsageTotalsEqualTheLedgerRows) {
   create_key({"--name", "team-a"});
   create_key({"--name", "team-b"});
   const json keys = json::parse(ok({"keys", "list", "--format", "json"}));
@@ -320,6 +336,11 @@ TEST_F(GatewayCommandsTest, UsageTotalsEqualTheLedgerRows) {
   EXPECT_NE(total_line.find(" " + std::to_string(all.requests) + " "), std::string::npos) << total_line;
   EXPECT_NE(total_line.find(gateway::format_amount(all.cost)), std::string::npos) << total_line;
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, GatewayCommandsTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                         });
 
 }  // namespace
 }  // namespace herd

@@ -123,6 +123,10 @@ TEST_F(KeyAdminTest, ReferencesByIdNameAndPrefix) {
   EXPECT_EQ(find_key_ref(*db_, "alpha")->id, a.record.id);
   EXPECT_EQ(find_key_ref(*db_, a.record.display_prefix)->id, a.record.id);
   EXPECT_EQ(find_key_ref(*db_, "gamma").status().code(), StatusCode::kNotFound);
+  // An all-digit name: an id first, then the name.
+  const CreatedKey year = make("2026");
+  EXPECT_EQ(find_key_ref(*db_, "2026")->id, year.record.id);
+  EXPECT_EQ(find_key_ref(*db_, std::to_string(a.record.id))->id, a.record.id);
   EXPECT_FALSE(find_key_ref(*db_, "").ok());
   // A whole key given as a reference finds nothing and is not echoed.
   Result<KeyRecord> by_key = find_key_ref(*db_, a.key);

@@ -23,7 +23,8 @@ class Tokenizer;
 
 namespace herd::cli {
 
-// Prints "herd: error: <message>" on one line to stderr and returns exit code 1.
+// Prints "herd: error: <message>" on one line to stderr and returns exit code 1. Anything
+// shaped like an API key in the message is cut to its display prefix.
 int fail(const Status& status);
 int fail(const std::string& message);
 

@@ -3,6 +3,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 
 namespace herd::gateway {
@@ -50,5 +51,23 @@ bool looks_like_api_key(std::string_view text) {
 }
 
 std::string display_prefix(std::string_view key) { return std::string(key.substr(0, kDisplayPrefixLength)); }
+
+std::string redact_api_keys(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t at = text.find(kKeyPrefix, i);
+    if (at == std::string_view::npos) break;
+    size_t end = at + kKeyPrefix.size();
+    while (end < text.size() && not_base62(static_cast<unsigned char>(text[end])) == 0) ++end;
+    const size_t keep = at + kDisplayPrefixLength;
+    out.append(text.substr(i, std::min(end, keep) - i));
+    if (end > keep) out += "[redacted]";
+    i = end;
+  }
+  out.append(text.substr(std::min(i, text.size())));
+  return out;
+}
 
 }  // namespace herd::gateway

@@ -23,5 +23,9 @@ Result<std::string> new_api_key();
 bool looks_like_api_key(std::string_view text);
 // "herd_Ab3xQ9" for a well-shaped key (looks_like_api_key).
 std::string display_prefix(std::string_view key);
+// `text` with every "herd_" run of more than 6 base62 characters cut to its display prefix
+// and "[redacted]": for messages that may echo what a user typed (a key pasted in the
+// wrong place) on their way to a terminal or a log.
+std::string redact_api_keys(std::string_view text);
 
 }  // namespace herd::gateway

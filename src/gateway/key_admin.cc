@@ -65,6 +65,8 @@ Status wrong_type(const std::string& field, const char* expected) {
 Result<CreatedKey> create_key(GatewayDb& db, const KeyHasher& hasher, const KeySpec& spec) {
   if (!spec.name) return invalid_argument("a key needs a name");
   HERD_RETURN_IF_ERROR(validate_key_name(*spec.name));
+  // A key pasted as a name would be stored and listed in plain text.
+  if (spec.name->rfind(kKeyPrefix, 0) == 0) return invalid_argument("a key's name may not start with herd_");
   KeyRecord record;
   record.name = *spec.name;
   HERD_RETURN_IF_ERROR(apply(spec, &record));

@@ -30,7 +30,7 @@ struct CreatedKey {
   KeyRecord record;
 };
 
-// kInvalidArgument for a bad name, negative limits, a budget without a period (or the
+// kInvalidArgument for a bad name (or one starting "herd_", as keys do), negative limits, a budget without a period (or the
 // reverse), an empty or malformed model name.
 Result<CreatedKey> create_key(GatewayDb& db, const KeyHasher& hasher, const KeySpec& spec);
 Result<KeyRecord> update_key(GatewayDb& db, const KeyRecord& current, const KeySpec& spec);

@@ -70,5 +70,20 @@ TEST(ApiKeyTest, DisplayPrefixIsSixCharactersAfterHerd) {
   EXPECT_EQ(kDisplayPrefixLength, 11u);
 }
 
+TEST(ApiKeyTest, RedactionKeepsOnlyTheDisplayPrefix) {
+  Result<std::string> key = new_api_key();
+  ASSERT_TRUE(key.ok());
+  const std::string text = "not expected: " + *key + ", nor " + *key + "x-y";
+  const std::string redacted = redact_api_keys(text);
+  EXPECT_EQ(redacted, "not expected: " + display_prefix(*key) + "[redacted], nor " + display_prefix(*key) +
+                          "[redacted]-y");
+  EXPECT_EQ(redacted.find(key->substr(kDisplayPrefixLength)), std::string::npos);
+  // Partial keys go too; names and prefixes stay.
+  EXPECT_EQ(redact_api_keys("herd_Ab3xQ9zz"), "herd_Ab3xQ9[redacted]");
+  for (const char* kept : {"herd_Ab3xQ9", "herd_team-a", "team herd_", "", "no key here", "herd_herd_ab"}) {
+    EXPECT_EQ(redact_api_keys(kept), kept);
+  }
+}
+
 }  // namespace
 }  // namespace herd::gateway

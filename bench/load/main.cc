@@ -50,6 +50,8 @@ void add_options(CLI::App& app, Options& o) {
                "make every prefix differ from its first words (cache misses)");
   app.add_option("--warmup", o.warmup, "unmeasured requests first (default: 1 with a shared prefix)")
       ->default_val(-1);
+  app.add_option("--api-key", o.run.target.api_key, "API key for a server started with --auth (or $HERD_API_KEY)")
+      ->envname("HERD_API_KEY");
   app.add_option("--timeout", o.run.target.timeout_s, "seconds to wait on a silent stream")
       ->default_val(300.0);
   app.add_flag("--json", o.json, "print one JSON object instead of text");
@@ -77,7 +79,7 @@ int run(Options& o) {
     }
   }
   if (o.run.body.model.empty()) {
-    auto model = first_model_id(url);
+    auto model = first_model_id(url, o.run.target.api_key);
     if (!model) {
       std::cerr << "bench_load: GET " << url << "/v1/models failed; pass --model\n";
       return 2;
@@ -87,7 +89,7 @@ int run(Options& o) {
   if (o.warmup < 0) o.warmup = (o.prompt.shared_prefix_tokens > 0 && !o.prompt.unique_prefix);
 
   const auto prompts = PromptSource::prepare(
-      o.prompt, [&](const std::string& text) { return count_tokens(url, text); },
+      o.prompt, [&](const std::string& text) { return count_tokens(url, text, o.run.target.api_key); },
       std::random_device{}() | (uint64_t(std::random_device{}()) << 32));
   if (o.prompt.shared_prefix_tokens > 0 && !prompts.measured()) {
     std::cerr << "bench_load: POST /tokenize unavailable; prompt sizes are estimates\n";

@@ -100,6 +100,7 @@ StreamResult run_stream(const StreamTarget& target, const std::string& json_body
   req.body = json_body;
   req.set_header("Content-Type", "application/json");
   req.set_header("Accept", "text/event-stream");
+  if (!target.api_key.empty()) req.set_header("Authorization", "Bearer " + target.api_key);
   req.response_handler = [&](const httplib::Response& res) {
     status = res.status;
     return true;

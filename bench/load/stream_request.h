@@ -27,6 +27,7 @@ struct StreamTarget {
   std::string url;   // scheme://host:port
   std::string path;  // /v1/completions or /v1/chat/completions
   double timeout_s = 300;
+  std::string api_key;  // sent as a bearer token when set
 };
 
 StreamResult run_stream(const StreamTarget& target, const std::string& json_body);

@@ -10,7 +10,6 @@
 #include <limits>
 
 #include "base/mapped_file.h"
-#include "gateway/api_key.h"
 #include "model/model.h"
 #include "sampling/sampling_params.h"
 #include "store/model_store.h"
@@ -48,8 +47,7 @@ std::string iso_time(int64_t unix_seconds) {
 int fail(const Status& status) { return fail(status.message()); }
 
 int fail(const std::string& message) {
-  // An error may echo what was typed; a key typed in the wrong place is not printed back.
-  std::string line = gateway::redact_api_keys(message);
+  std::string line = message;
   for (char& c : line) {
     if (c == '\n') c = ' ';
   }

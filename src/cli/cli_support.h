@@ -23,8 +23,7 @@ class Tokenizer;
 
 namespace herd::cli {
 
-// Prints "herd: error: <message>" on one line to stderr and returns exit code 1. Anything
-// shaped like an API key in the message is cut to its display prefix.
+// Prints "herd: error: <message>" on one line to stderr and returns exit code 1.
 int fail(const Status& status);
 int fail(const std::string& message);
 

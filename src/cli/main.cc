@@ -5,6 +5,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "gateway/api_key.h"
 
 int main(int argc, char** argv) {
   CLI::App app("herd: run open-weight LLMs on your own machines", "herd");
@@ -43,7 +44,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fail(e.what());
+    // Parse errors echo arguments: a key pasted in the wrong place is not printed back.
+    fail(herd::gateway::redact_api_keys(e.what()));
     return 2;
   }
   try {

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +29,7 @@
 #include "cli/commands.h"
 #include "cli/kv_flags.h"
 #include "cli/model_spec_from_store.h"
+#include "cli/serve_gateway.h"
 #include "gguf/gguf_file.h"
 #include "http/socket.h"
 #include "kv/kv_budget.h"
@@ -37,6 +39,7 @@
 #include "runtime/model_pool.h"
 #include "server/http_server.h"
 #include "server/push_key.h"
+#include "server/browser_policy.h"
 #include "server/served_model.h"
 #include "store/model_store.h"
 #include "store/store_layout.h"
@@ -64,7 +67,16 @@ struct ServeOptions {
   bool chat_parse_special = false;
   std::string push_key;  // wiped once hashed
   KvFlags kv;
+  ServeGatewayOptions gateway;
 };
+
+// This server's name for its budget reservations: replicas sharing a database must
+// differ, and a restart on the same host and port takes its old reservations back.
+std::string reservation_holder(int port) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "herd");
+  return std::string(host) + ":" + (port > 0 ? std::to_string(port) : "pid" + std::to_string(getpid()));
+}
 
 // The store as a registry: read-only for all, pushes with the key. The key is kept
 // only as its keyed hash; the option's copy is wiped here.
@@ -246,9 +258,18 @@ int run(ServeOptions& o) {
     }
   }
 
+  Result<std::unique_ptr<ServeGateway>> gateway = start_serve_gateway(o.gateway, reservation_holder(o.port));
+  if (!gateway.ok()) return fail(gateway.status());
+  if (!*gateway && !server::is_loopback_bind(o.host)) {
+    std::fprintf(stderr,
+                 "herd serve: WARNING: listening on %s without --auth: anyone who can reach this address can use "
+                 "every model, unmetered. Start it with --auth (and `herd keys create`) to require API keys.\n",
+                 o.host.c_str());
+  }
   Result<server::RegistryParams> registry = registry_params(o);
   if (!registry.ok()) return fail(registry.status());
   server::HttpServerParams params;
+  params.gateway = *gateway ? (*gateway)->gateway.get() : nullptr;
   params.registry = std::move(registry).value();
   params.host = o.host;
   params.port = o.port;
@@ -267,6 +288,9 @@ int run(ServeOptions& o) {
   if (!port.ok()) return fail(port.status());
   std::fprintf(stderr, "herd serve: listening on http://%s:%d (%zu model%s)\n", http::host_for_url(o.host).c_str(),
                *port, specs->size(), specs->size() == 1 ? "" : "s");
+  if (params.gateway != nullptr) {
+    std::fprintf(stderr, "herd serve: API keys required (--auth); usage is metered\n");
+  }
   if (params.registry->push_key) {
     std::fprintf(stderr, "herd serve: accepting pushes with the push key into %s\n", params.registry->home.c_str());
   }
@@ -363,6 +387,7 @@ CommandRunner add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{1} << 20));
   cmd->add_option("--cors-origin", o->cors_origin,
                   "Allow browser pages from this origin (e.g. http://localhost:3000, or *) to call the API");
+  add_serve_gateway_options(cmd, &o->gateway);
   cmd->add_flag("--no-access-log", o->no_access_log, "No access-log line per request on stderr");
   cmd->add_flag("--chat-parse-special", o->chat_parse_special,
                 "Let special-token text in chat messages (\"<|im_start|>\", \"</s>\") become control tokens "

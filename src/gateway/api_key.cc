@@ -3,7 +3,6 @@
 
 #include <openssl/rand.h>
 
-#include <algorithm>
 #include <array>
 
 namespace herd::gateway {
@@ -53,20 +52,26 @@ bool looks_like_api_key(std::string_view text) {
 std::string display_prefix(std::string_view key) { return std::string(key.substr(0, kDisplayPrefixLength)); }
 
 std::string redact_api_keys(std::string_view text) {
+  constexpr size_t kMinPrefixedRun = 8;  // after "herd_": a shorter run cannot identify a key
+  constexpr size_t kMinBareRun = 24;     // without it (a key's tail glued to other text)
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
   while (i < text.size()) {
-    const size_t at = text.find(kKeyPrefix, i);
-    if (at == std::string_view::npos) break;
-    size_t end = at + kKeyPrefix.size();
+    const bool prefixed = text.substr(i, kKeyPrefix.size()) == kKeyPrefix;
+    size_t end = i + (prefixed ? kKeyPrefix.size() : 0);
     while (end < text.size() && not_base62(static_cast<unsigned char>(text[end])) == 0) ++end;
-    const size_t keep = at + kDisplayPrefixLength;
-    out.append(text.substr(i, std::min(end, keep) - i));
-    if (end > keep) out += "[redacted]";
-    i = end;
+    const size_t run = end - i - (prefixed ? kKeyPrefix.size() : 0);
+    if (run >= (prefixed ? kMinPrefixedRun : kMinBareRun)) {
+      out += prefixed ? "herd_[redacted]" : "[redacted]";
+      i = end;
+    } else if (end > i) {
+      out.append(text.substr(i, end - i));
+      i = end;
+    } else {
+      out += text[i++];
+    }
   }
-  out.append(text.substr(std::min(i, text.size())));
   return out;
 }
 

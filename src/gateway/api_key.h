@@ -23,9 +23,10 @@ Result<std::string> new_api_key();
 bool looks_like_api_key(std::string_view text);
 // "herd_Ab3xQ9" for a well-shaped key (looks_like_api_key).
 std::string display_prefix(std::string_view key);
-// `text` with every "herd_" run of more than 6 base62 characters cut to its display prefix
-// and "[redacted]": for messages that may echo what a user typed (a key pasted in the
-// wrong place) on their way to a terminal or a log.
+
+// `text` with every run that may be (part of) a key — "herd_" and 8 or more base62
+// characters after it — replaced by "herd_[redacted]": what error messages echo of a
+// client's input, so a key pasted into a model name or a path never comes back.
 std::string redact_api_keys(std::string_view text);
 
 }  // namespace herd::gateway

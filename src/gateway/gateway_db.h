@@ -96,13 +96,15 @@ class GatewayDb {
   virtual ~GatewayDb() = default;
 
   // Creates or migrates the schema; records `secret_check` on first use and returns
-  // kInvalidArgument when the database holds a different one (another secret).
+  // kInvalidArgument when the database holds a different one (another secret), or when
+  // `secret_check` is empty (or over 256 bytes).
   virtual Status migrate(const std::string& secret_check) = 0;
   virtual int schema_version() = 0;
 
   // Keys. create_key fills id and created_at (when 0); kInvalidArgument for a name an
   // active key has. update_key writes admin and limits; revoke_key sets revoked_at.
-  // kNotFound for an unknown id.
+  // kNotFound for an unknown id. Revoking twice keeps the first time. Models a key may use
+  // are 1..256 printable ASCII characters without ',' (at most 256 of them).
   virtual Result<KeyRecord> create_key(KeyRecord key) = 0;
   virtual Status update_key(const KeyRecord& key) = 0;
   virtual Status revoke_key(int64_t id, int64_t unix_s) = 0;
@@ -114,7 +116,8 @@ class GatewayDb {
   // Grows whenever a key or price changes (in any process): caches reload when it moves.
   virtual Result<int64_t> change_counter() = 0;
 
-  // Prices per model id; a model with no price costs nothing.
+  // Prices per model id; a model with no price costs nothing. delete_price: kNotFound when
+  // the model has no price.
   virtual Status set_price(const std::string& model, const Price& price) = 0;
   virtual Status delete_price(const std::string& model) = 0;
   virtual Result<std::vector<std::pair<std::string, Price>>> list_prices() = 0;
@@ -128,6 +131,10 @@ class GatewayDb {
   // and adds its cost to the key's spend in the period the reservation was made in (the
   // row's own period when none). A row whose (key_id, idempotency_key) is billed already
   // is not written and adds nothing; returns whether the row was written.
+  // kInvalidArgument for an unknown key or a row out of bounds: time before 1970, negative
+  // counts or cost, cached > prompt, or a text field (request_id, model, adapter, route,
+  // idempotency_key) over 256 bytes or not printable ASCII. The server must check the
+  // client-given ones (x-request-id, Idempotency-Key) at admission, not at billing.
   virtual Result<bool> settle(const Reservation& r, const LedgerRow& row) = 0;
   // Drops a reservation without billing (a request refused before it ran).
   virtual Status release(const Reservation& r) = 0;
@@ -137,17 +144,21 @@ class GatewayDb {
   // same holder name, or one found dead) .
   virtual Status drop_reservations(const std::string& holder) = 0;
   // Records that `holder` is alive (now); drops reservations of holders silent for longer
-  // than `stale_after_s`. Called every few seconds by every server.
+  // than `stale_after_s`. Called every few seconds by every server, and once before its
+  // first reserve(): a holder that never sent one is never found stale.
   virtual Status heartbeat(const std::string& holder, int64_t unix_s, int64_t stale_after_s) = 0;
 
   // Usage, from the ledger. Reports read an hourly roll-up kept in the same transaction
   // as each row (so a per-key monthly report reads hundreds of rows, not millions) and
-  // the raw rows only for the partial hours at either end of the range.
+  // the raw rows only for the partial hours at either end of the range. Groups come in
+  // order (key ids and times by number, models by name); kNone gives exactly one line.
   virtual Result<std::vector<UsageTotals>> usage(const UsageQuery& q) = 0;
+  // The rows themselves, by time; `limit` 1..100000 (the group_by is ignored).
   virtual Result<std::vector<LedgerRow>> ledger_rows(const UsageQuery& q, int64_t limit) = 0;
   // Retention: deletes rows (and whole roll-up hours) older than `before_us`, in batches
   // of `batch` rows, each its own short transaction so requests never wait long. Returns
-  // how many rows were deleted.
+  // how many rows were deleted. The cut-off moves back to the start of its hour (UTC), so
+  // every roll-up hour keeps counting exactly the rows the ledger holds; `batch` 1..100000.
   virtual Result<int64_t> delete_usage_before(int64_t before_us, int64_t batch) = 0;
 };
 

@@ -184,6 +184,7 @@ Status SqlGatewayDb::set_price(const std::string& model, const Price& price) {
 }
 
 Status SqlGatewayDb::delete_price(const std::string& model) {
+  HERD_RETURN_IF_ERROR(validate_model_name(model));
   return db_->transact(TxKind::kWrite, [&](SqlConnection& c) -> Status {
     HERD_ASSIGN_OR_RETURN(SqlRows gone, c.run("DELETE FROM prices WHERE model = $1 RETURNING model", {model}));
     if (gone.empty()) return not_found("no price for model '" + model + "'");

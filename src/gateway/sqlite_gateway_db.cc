@@ -31,21 +31,18 @@ Status sqlite_error(sqlite3* db, int rc) {
   }
 }
 
-class SqliteDatabase final : public SqlDatabase, private SqlConnection {
+// One connection with its cached statements; used by one transaction at a time.
+class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
-  ~SqliteDatabase() override {
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close(db_);
   }
 
-  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
-
-  Status transact(TxKind kind, const std::function<Status(SqlConnection&)>& body) override {
+  Status transact(const char* begin, const std::function<Status(SqlConnection&)>& body) {
     std::lock_guard<std::mutex> lock(mu_);
-    // Writers take the write lock at BEGIN, so the busy timeout covers every wait (a
-    // read transaction upgraded later could fail at once instead of waiting).
-    HERD_RETURN_IF_ERROR(run(kind == TxKind::kRead ? "BEGIN" : "BEGIN IMMEDIATE", {}).status());
+    HERD_RETURN_IF_ERROR(run(begin, {}).status());
     Status st = body(*this);
     if (st.ok()) st = run("COMMIT", {}).status();
     if (!st.ok() && !sqlite3_get_autocommit(db_)) (void)run("ROLLBACK", {});
@@ -115,13 +112,11 @@ class SqliteDatabase final : public SqlDatabase, private SqlConnection {
   }
 
   sqlite3* db_;
-  std::mutex mu_;  // one transaction at a time on the one connection
+  std::mutex mu_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
-}  // namespace
-
-Result<std::unique_ptr<SqlDatabase>> open_sqlite_database(const std::string& path) {
+Result<std::unique_ptr<SqliteConnection>> connect(const std::string& path) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
@@ -130,7 +125,7 @@ Result<std::unique_ptr<SqlDatabase>> open_sqlite_database(const std::string& pat
     sqlite3_close(db);
     return io_error("cannot open the gateway database file: " + why);
   }
-  auto out = std::make_unique<SqliteDatabase>(db);
+  auto conn = std::make_unique<SqliteConnection>(db);
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // WAL: readers never block the writer; NORMAL: a commit survives a killed process
@@ -143,7 +138,36 @@ Result<std::unique_ptr<SqlDatabase>> open_sqlite_database(const std::string& pat
       return io_error("setting up the gateway database file: " + why);
     }
   }
-  return std::unique_ptr<SqlDatabase>(std::move(out));
+  return conn;
+}
+
+// A writer and a reader connection: under WAL a long report reads its snapshot on the
+// reader while requests keep settling on the writer.
+class SqliteDatabase final : public SqlDatabase {
+ public:
+  SqliteDatabase(std::unique_ptr<SqliteConnection> writer, std::unique_ptr<SqliteConnection> reader)
+      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+
+  Status transact(TxKind kind, const std::function<Status(SqlConnection&)>& body) override {
+    // Writers take the write lock at BEGIN, so the busy timeout covers every wait (a
+    // read transaction upgraded later could fail at once instead of waiting).
+    if (kind == TxKind::kRead) return reader_->transact("BEGIN", body);
+    return writer_->transact("BEGIN IMMEDIATE", body);
+  }
+
+ private:
+  std::unique_ptr<SqliteConnection> writer_;
+  std::unique_ptr<SqliteConnection> reader_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqlDatabase>> open_sqlite_database(const std::string& path) {
+  HERD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer, connect(path));
+  HERD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader, connect(path));
+  return std::unique_ptr<SqlDatabase>(std::make_unique<SqliteDatabase>(std::move(writer), std::move(reader)));
 }
 
 Result<std::unique_ptr<SqlGatewayDb>> open_sqlite_gateway_db(const std::string& path) {

@@ -1,6 +1,7 @@
 // The SQLite backend: one file, WAL, synchronous=NORMAL, foreign keys on, a busy timeout
-// so the CLI can write while a server runs. One connection guarded by a mutex, its
-// prepared statements cached; every transaction is short.
+// so the CLI can write while a server runs. Two connections, each used by one transaction
+// at a time with its prepared statements cached: short writes on one, reads on the other
+// (under WAL a report reads its snapshot while requests keep settling).
 #pragma once
 
 #include <memory>

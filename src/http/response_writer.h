@@ -24,6 +24,7 @@ struct AccessNote {
   int64_t prompt_tokens = -1;      // < 0: not applicable
   int64_t completion_tokens = -1;
   double ttft_s = -1.0;            // time to first token; < 0: none
+  std::string key;                 // the name of the caller's API key (never the key)
 };
 
 class ResponseWriter {

@@ -38,6 +38,7 @@ std::string access_log_line(const http::AccessRecord& record) {
   line += " " + (req != nullptr && !req->method.empty() ? route_label(req->path) : std::string("-"));
   const http::AccessNote* note = record.note;
   line += " model=" + (note != nullptr && !note->model.empty() ? note->model : std::string("-"));
+  if (note != nullptr && !note->key.empty()) line += " key=" + note->key;
   line += " status=" + std::to_string(record.status);
   if (note != nullptr && note->prompt_tokens >= 0) line += " prompt_tokens=" + std::to_string(note->prompt_tokens);
   if (note != nullptr && note->completion_tokens >= 0) {

@@ -12,7 +12,9 @@
 #include <utility>
 
 #include "chat/model_output_parser.h"
+#include "server/auth.h"
 #include "server/openai_response.h"
+#include "server/request_admission.h"
 #include "server/preset.h"
 #include "server/prompt_builder.h"
 #include "server/server_state.h"
@@ -33,30 +35,54 @@ TokenPiece piece_fn(const ServedModel& model) {
   return [tok](int32_t id) { return tok->token_to_piece(id); };
 }
 
-// One request's bookkeeping: metrics and the access log's note.
+// One request's bookkeeping: metrics, the access log's note, and with --auth its ledger
+// row, settled (committed) when the request ends and before the client gets the end.
 struct Tracker {
-  Tracker(ServerState& s, http::ResponseWriter& w, const std::string& model, int32_t n)
-      : state(s), writer(w), model(model), timer(&s.metrics, model, n) {}
+  Tracker(ServerState& s, http::ResponseWriter& w, const std::string& model, int32_t n, gateway::Admission* bill)
+      : state(s), writer(w), model(model), timer(&s.metrics, model, n), bill(bill) {}
 
   void on_event(const RequestEvent& event) {
     if (const auto* delta = std::get_if<ChoiceDelta>(&event)) {
       timer.on_delta(delta->index, delta->tokens.size());
       writer.note().ttft_s = timer.ttft_s();
+      if (bill != nullptr) {
+        bill->row().tokens.completion += static_cast<int64_t>(delta->tokens.size());
+        if (bill->row().ttft_us < 0) bill->row().ttft_us = static_cast<int64_t>(timer.ttft_s() * 1e6);
+      }
       return;
     }
     if (const auto* done = std::get_if<RequestDone>(&event)) {
       state.metrics.count_tokens(model, done->usage.prompt_tokens, done->usage.completion_tokens);
       writer.note().prompt_tokens = done->usage.prompt_tokens;
       writer.note().completion_tokens = done->usage.completion_tokens;
+      if (bill != nullptr) {
+        bill->row().tokens = {done->usage.prompt_tokens, done->usage.cached_prompt_tokens,
+                              done->usage.completion_tokens};
+        bill->row().status = 200;
+      }
+    } else if (bill != nullptr) {
+      bill->row().status = 500;  // the engine failed
     }
     timer.on_end();
+    // Committed before the answer's last byte leaves: a client that got its answer is in
+    // the ledger even if the server dies right after.
+    if (bill != nullptr) (void)bill->settle();
   }
 
   ServerState& state;
   http::ResponseWriter& writer;
   const std::string& model;
   RequestTimer timer;
+  gateway::Admission* bill;
 };
+
+http::Headers rate_headers(const gateway::Admission* bill) {
+  http::Headers out;
+  if (bill != nullptr) {
+    for (const auto& h : bill->headers()) out.push_back(h);
+  }
+  return out;
+}
 
 // The engine's failure as the client sees it (internal details go to the log).
 ApiError failure_error(const ServerState& s, const http::Request& req, const RequestFailed& failed) {
@@ -65,9 +91,9 @@ ApiError failure_error(const ServerState& s, const http::Request& req, const Req
 }
 
 void answer_whole(ServerState& s, const http::Request& req, http::ResponseWriter& w, const ResponseMeta& meta,
-                  const ServedModel& model, RequestStream& stream, int32_t n) {
+                  const ServedModel& model, RequestStream& stream, int32_t n, gateway::Admission* bill) {
   ResponseAccumulator acc(n, meta.output);
-  Tracker tracker(s, w, model.id, n);
+  Tracker tracker(s, w, model.id, n, bill);
   Clock::time_point last_look = Clock::now();
   for (;;) {
     std::optional<RequestEvent> event = stream.next(kPollInterval);
@@ -81,21 +107,29 @@ void answer_whole(ServerState& s, const http::Request& req, http::ResponseWriter
     if (const auto* delta = std::get_if<ChoiceDelta>(&*event)) {
       acc.add(*delta);
     } else if (const auto* done = std::get_if<RequestDone>(&*event)) {
-      return send_json(w, 200, response_json(meta, acc.choices(), done->usage, piece_fn(model)));
+      http::Response r;
+      r.headers = rate_headers(bill);
+      r.set_header("Content-Type", "application/json");
+      r.body = to_wire(response_json(meta, acc.choices(), done->usage, piece_fn(model)));
+      return (void)w.send(std::move(r));
     } else {
-      w.send(error_response(failure_error(s, req, std::get<RequestFailed>(*event))));
-      return;
+      http::Response r = error_response(failure_error(s, req, std::get<RequestFailed>(*event)));
+      for (const auto& [name, value] : rate_headers(bill)) r.set_header(name, value);
+      return (void)w.send(std::move(r));
     }
   }
 }
 
 void answer_stream(ServerState& s, const http::Request& req, http::ResponseWriter& w, ResponseMeta meta,
-                   const ServedModel& model, RequestStream& stream, int32_t n, bool include_usage) {
+                   const ServedModel& model, RequestStream& stream, int32_t n, bool include_usage,
+                   gateway::Admission* bill) {
   SseEncoder encoder(std::move(meta), n, include_usage, piece_fn(model));
-  Tracker tracker(s, w, model.id, n);
-  const bool opened = w.start_stream(200, {{"Content-Type", "text/event-stream"},
-                                           {"Cache-Control", "no-cache"},
-                                           {"X-Accel-Buffering", "no"}});  // proxies must not hold events back
+  Tracker tracker(s, w, model.id, n, bill);
+  http::Headers headers{{"Content-Type", "text/event-stream"},
+                        {"Cache-Control", "no-cache"},
+                        {"X-Accel-Buffering", "no"}};  // proxies must not hold events back
+  for (auto& h : rate_headers(bill)) headers.push_back(std::move(h));
+  const bool opened = w.start_stream(200, std::move(headers));
   if (!opened || !w.write(encoder.start())) return stream.cancel();
   Clock::time_point last_write = Clock::now();
   while (!encoder.finished()) {
@@ -151,7 +185,8 @@ std::vector<int32_t> marker_tokens(const Tokenizer& tok) {
 
 }  // namespace
 
-void handle_completion(ServerState& state, Endpoint endpoint, const http::Request& req, http::ResponseWriter& w) {
+void handle_completion(ServerState& state, Endpoint endpoint, const http::Request& req, http::ResponseWriter& w,
+                       const gateway::Caller* caller) {
   InFlight in_flight(&state);
   const int retry = state.params.retry_after_s;
   if (state.draining.load()) {
@@ -172,6 +207,9 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
   Result<OpenAiRequest> request = parse_openai_request(req.body, endpoint, state.params.limits, resolve, &param);
   if (!request.ok()) return send_error(state, req, w, api_error(request.status(), param, retry));
   w.note().model = spec->id;
+  if (!may_use_model(state.params.gateway, caller, *spec)) {
+    return (void)w.send(refusal_response(gateway::Gateway::model_not_allowed(spec->id)));
+  }
   if (endpoint == Endpoint::kChatCompletions) {
     request->messages = with_preset_messages(spec->preset, std::move(request->messages));
   }
@@ -193,9 +231,20 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
   std::optional<chat::OutputFormat> output;
   if (endpoint == Endpoint::kChatCompletions) output = output_format(*request, model, gen_prompt_tail);
   if (output) gen->rendered_control_tokens = marker_tokens(*model.tokenizer);
+  // With --auth: the key's limits and budget, its worst case reserved before the request
+  // may run; the Admission bills the request whichever way it ends.
+  std::optional<gateway::Admission> bill;
+  if (state.params.gateway != nullptr && caller != nullptr) {
+    std::variant<gateway::Admission, http::Response> admitted =
+        admit_request(*state.params.gateway, *caller, req, endpoint, *gen, model.id, service.n_ctx());
+    if (auto* refused = std::get_if<http::Response>(&admitted)) return (void)w.send(std::move(*refused));
+    bill = std::get<gateway::Admission>(std::move(admitted));
+  }
+  const int64_t prompt_tokens = static_cast<int64_t>(gen->prompt.size());
   Result<std::shared_ptr<RequestStream>> submitted = service.submit(std::move(gen).value());
   if (!submitted.ok()) return send_error(state, req, w, api_error(submitted.status(), "", retry));
   std::shared_ptr<RequestStream> stream = std::move(submitted).value();
+  if (bill) bill->row().tokens.prompt = prompt_tokens;  // billed from here on, even if the client leaves
   ResponseMeta meta;
   meta.endpoint = endpoint;
   meta.id = new_response_id(endpoint);
@@ -204,15 +253,22 @@ void handle_completion(ServerState& state, Endpoint endpoint, const http::Reques
   meta.model = model.id;
   meta.logprobs = request->top_logprobs >= 0;
   meta.output = output;
+  gateway::Admission* billed = bill ? &*bill : nullptr;
   try {
     if (request->stream) {
-      answer_stream(state, req, w, std::move(meta), model, *stream, n, request->include_usage);
+      answer_stream(state, req, w, std::move(meta), model, *stream, n, request->include_usage, billed);
     } else {
-      answer_whole(state, req, w, meta, model, *stream, n);
+      answer_whole(state, req, w, meta, model, *stream, n, billed);
     }
   } catch (...) {
     stream->cancel();  // the engine must free the request's blocks whatever happened here
     throw;
+  }
+  // Not settled at the end of the answer: the client left (what ran is billed) or the
+  // answer could not be written.
+  if (billed != nullptr && billed->pending()) {
+    billed->row().status = w.client_gone() ? 499 : 500;
+    (void)billed->settle();
   }
 }
 

@@ -5,7 +5,10 @@
 #include <utility>
 
 #include "http/server.h"
+#include "gateway/gateway.h"
 #include "server/access_log.h"
+#include "server/admin_routes.h"
+#include "server/auth.h"
 #include "server/openai_response.h"
 #include "server/server_state.h"
 
@@ -135,16 +138,45 @@ void HttpServer::install_routes() {
     };
   };
 
-  h.route("POST", "/v1/chat/completions", Lane::kHeavy, guarded(true, [&s](const Request& req, ResponseWriter& w) {
-            handle_completion(s, Endpoint::kChatCompletions, req, w);
+  // With --auth, a route first asks the gateway who calls (401 / 403 answered here); the
+  // handler gets the caller (nullptr when auth is off).
+  enum class Need { kKey, kAdmin };
+  auto authed = [&s, guarded](bool json_body, Need need, auto handler) {
+    return guarded(json_body, [&s, need, handler](const Request& req, ResponseWriter& w) {
+      std::optional<gateway::Caller> caller;
+      if (s.params.gateway != nullptr) {
+        std::variant<gateway::Caller, gateway::Refusal> who = s.params.gateway->authenticate(presented_key(req));
+        if (const auto* refused = std::get_if<gateway::Refusal>(&who)) return (void)w.send(refusal_response(*refused));
+        caller = std::get<gateway::Caller>(std::move(who));
+        if (need == Need::kAdmin && !caller->admin) {
+          gateway::Refusal r;
+          r.kind = gateway::Refusal::Kind::kNotAdmin;
+          r.message = "this route needs an admin key";
+          return (void)w.send(refusal_response(r));
+        }
+        w.note().key = caller->name;  // the access log names the key, never shows it
+      }
+      handler(req, w, caller ? &*caller : nullptr);
+    });
+  };
+  using gateway::Caller;
+
+  h.route("POST", "/v1/chat/completions", Lane::kHeavy,
+          authed(true, Need::kKey, [&s](const Request& req, ResponseWriter& w, const Caller* c) {
+            handle_completion(s, Endpoint::kChatCompletions, req, w, c);
           }));
-  h.route("POST", "/v1/completions", Lane::kHeavy, guarded(true, [&s](const Request& req, ResponseWriter& w) {
-            handle_completion(s, Endpoint::kCompletions, req, w);
+  h.route("POST", "/v1/completions", Lane::kHeavy,
+          authed(true, Need::kKey, [&s](const Request& req, ResponseWriter& w, const Caller* c) {
+            handle_completion(s, Endpoint::kCompletions, req, w, c);
           }));
   h.route("POST", "/tokenize", Lane::kHeavy,
-          guarded(true, [&s](const Request& req, ResponseWriter& w) { handle_tokenize(s, req, w); }));
+          authed(true, Need::kKey, [&s](const Request& req, ResponseWriter& w, const Caller* c) {
+            handle_tokenize(s, req, w, c);
+          }));
   h.route("POST", "/detokenize", Lane::kHeavy,
-          guarded(true, [&s](const Request& req, ResponseWriter& w) { handle_detokenize(s, req, w); }));
+          authed(true, Need::kKey, [&s](const Request& req, ResponseWriter& w, const Caller* c) {
+            handle_detokenize(s, req, w, c);
+          }));
 
   h.route("GET", "/health", Lane::kCheap, guarded(false, [&s](const Request&, ResponseWriter& w) {
             const char* status = s.draining.load()                              ? "draining"
@@ -157,23 +189,30 @@ void HttpServer::install_routes() {
             r.body = to_wire(Json{{"status", status}});
             w.send(std::move(r));
           }));
-  h.route("GET", "/v1/models", Lane::kCheap, guarded(false, [&s](const Request&, ResponseWriter& w) {
+  h.route("GET", "/v1/models", Lane::kCheap,
+          authed(false, Need::kKey, [&s](const Request&, ResponseWriter& w, const Caller* c) {
             Json data = Json::array();
             if (s.ready.load(std::memory_order_acquire)) {
-              for (const ModelSpec& spec : s.pool->specs()) data.push_back(model_json(spec, s.created));
+              for (const ModelSpec& spec : s.pool->specs()) {
+                if (may_use_model(s.params.gateway, c, spec)) data.push_back(model_json(spec, s.created));
+              }
             }
             send_json(w, 200, {{"object", "list"}, {"data", std::move(data)}});
           }));
-  h.route_prefix("GET", "/v1/models/", Lane::kCheap, guarded(false, [&s](const Request& req, ResponseWriter& w) {
+  h.route_prefix("GET", "/v1/models/", Lane::kCheap,
+                 authed(false, Need::kKey, [&s](const Request& req, ResponseWriter& w, const Caller* c) {
                    const std::string id = req.path.substr(std::string_view("/v1/models/").size());
                    if (s.ready.load(std::memory_order_acquire) && !id.empty()) {
                      if (std::optional<ModelSpec> spec = s.pool->find(id)) {
+                       if (!may_use_model(s.params.gateway, c, *spec)) {
+                         return (void)w.send(refusal_response(gateway::Gateway::model_not_allowed(id)));
+                       }
                        return send_json(w, 200, model_json(*spec, s.created));
                      }
                    }
                    send_error(s, req, w, api_error(not_found("the model '" + echo(id) + "' does not exist"), "model"));
                  }));
-  h.route("GET", "/metrics", Lane::kCheap, guarded(false, [&s](const Request&, ResponseWriter& w) {
+  h.route("GET", "/metrics", Lane::kCheap, authed(false, Need::kAdmin, [&s](const Request&, ResponseWriter& w, const Caller*) {
             std::vector<PooledModelStats> models;
             if (s.ready.load(std::memory_order_acquire)) models = s.pool->stats();
             http::Response r;
@@ -189,14 +228,27 @@ void HttpServer::install_routes() {
     }
     http::Response r;
     r.status = 204;
-    r.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    r.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id");
+    r.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    r.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id, X-Api-Key, Idempotency-Key");
     r.set_header("Access-Control-Max-Age", "600");
     w.send(std::move(r));
   });
   if (s.params.registry) install_registry_routes(h, s, *s.params.registry);
-  h.fallback([&s](const Request& req, ResponseWriter& w) {
+  if (s.params.gateway != nullptr) {
+    install_admin_routes(h, s, [authed](auto handler) { return authed(true, Need::kAdmin, handler); });
+  }
+  auto not_found_route = [&s](const Request& req, ResponseWriter& w, const Caller*) {
     send_error(s, req, w, route_not_found_error(req.method, req.path));
+  };
+  // With --auth, an unknown /v1, /api or /admin route says 401 before 404: which routes
+  // exist is not for anonymous callers to learn.
+  auto keyed_not_found = authed(false, Need::kKey, not_found_route);
+  h.fallback([&s, keyed_not_found, not_found_route](const Request& req, ResponseWriter& w) {
+    const std::string_view path = req.path;
+    const bool keyed = path.starts_with("/v1/") || path.starts_with("/api/") || path.starts_with("/admin/") ||
+                       path == "/v1" || path == "/api" || path == "/admin";
+    if (keyed && s.params.gateway != nullptr) return keyed_not_found(req, w);
+    not_found_route(req, w, nullptr);
   });
 }
 

@@ -5,6 +5,7 @@
 //   GET  /metrics   Prometheus text
 //   POST /tokenize, POST /detokenize
 //   /v2/...         the store as a model registry (server/registry_routes.h)
+//   /admin/keys, /admin/usage, /admin/prices   with --auth and an admin key (admin_routes.h)
 // It listens before any model is loaded (so /health can say "loading"); set_pool() hands
 // it the models (runtime/model_pool.h: a request names its model, which loads on demand),
 // or set_ready() one engine that runs already. drain() is the SIGTERM path: /health goes 503, new
@@ -31,6 +32,9 @@
 namespace herd::http {
 class Server;
 }
+namespace herd::gateway {
+class Gateway;
+}
 
 namespace herd::server {
 
@@ -56,6 +60,10 @@ struct HttpServerParams {
   bool chat_parse_special = false;  // see ServedModel::chat_parse_special (set_pool's models)
   // The store served as a model registry under /v2/ (none: no registry routes).
   std::optional<RegistryParams> registry;
+  // herd serve --auth (not owned; nullptr: no keys asked): every /v1, /api, /tokenize and
+  // /detokenize request needs a key, /admin and /metrics an admin key; requests are
+  // admitted against the key's limits and budget and billed in its ledger.
+  gateway::Gateway* gateway = nullptr;
 };
 
 struct ServerState;

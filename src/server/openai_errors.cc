@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "gateway/api_key.h"
+
 namespace herd::server {
 
 ApiError api_error(const Status& status, std::string param, int retry_after_s) {
@@ -59,7 +61,10 @@ ApiError route_not_found_error(const std::string& method, const std::string& pat
   return e;
 }
 
-std::string echo(std::string_view value) {
+std::string echo(std::string_view raw) {
+  // Redacted before the cut, so that no piece of a key survives either.
+  const std::string redacted = gateway::redact_api_keys(raw);
+  const std::string_view value = redacted;
   if (value.size() <= kMaxEcho) return std::string(value);
   size_t cut = kMaxEcho;
   while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a character

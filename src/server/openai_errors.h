@@ -29,7 +29,8 @@ ApiError payload_too_large_error(size_t max_bytes);
 ApiError route_not_found_error(const std::string& method, const std::string& path);
 
 // A client's value as it may appear in an error message: at most kMaxEcho bytes (cut
-// on a UTF-8 boundary) and "..." after a cut, so an error never repeats a huge input.
+// on a UTF-8 boundary) and "..." after a cut, so an error never repeats a huge input;
+// anything shaped like an API key is redacted (gateway/api_key.h).
 inline constexpr size_t kMaxEcho = 64;
 std::string echo(std::string_view value);
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/gateway.h"
 #include "http/response_writer.h"
 #include "runtime/generation_service.h"
 #include "runtime/model_pool.h"
@@ -61,12 +62,15 @@ Result<ModelInUse> use_model(ServerState& state, const std::string& name, const 
 // A pool of one engine that already runs (not owned): what set_ready serves.
 std::unique_ptr<ModelPool> single_model_pool(const ServedModel& model, GenerationService* service);
 
-// POST /v1/chat/completions and /v1/completions.
+// POST /v1/chat/completions and /v1/completions. `caller`: the key's holder with --auth
+// (admitted and billed through params.gateway), else nullptr.
 void handle_completion(ServerState& state, Endpoint endpoint, const http::Request& request,
-                       http::ResponseWriter& writer);
+                       http::ResponseWriter& writer, const gateway::Caller* caller);
 // POST /tokenize and /detokenize.
-void handle_tokenize(ServerState& state, const http::Request& request, http::ResponseWriter& writer);
-void handle_detokenize(ServerState& state, const http::Request& request, http::ResponseWriter& writer);
+void handle_tokenize(ServerState& state, const http::Request& request, http::ResponseWriter& writer,
+                     const gateway::Caller* caller);
+void handle_detokenize(ServerState& state, const http::Request& request, http::ResponseWriter& writer,
+                       const gateway::Caller* caller);
 
 // The error as a response: OpenAI's body, Retry-After when it has one.
 http::Response error_response(const ApiError& error);

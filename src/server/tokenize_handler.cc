@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/json_limits.h"
+#include "server/auth.h"
 #include "server/openai_response.h"
 #include "server/server_state.h"
 #include "tokenizer/tokenizer.h"
@@ -20,7 +21,8 @@ struct TokenizeInput {
   Json body;
   ModelInUse model;
 };
-std::optional<TokenizeInput> ready_input(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
+std::optional<TokenizeInput> ready_input(ServerState& s, const http::Request& req, http::ResponseWriter& w,
+                                         const gateway::Caller* caller) {
   const int retry = s.params.retry_after_s;
   if (!s.ready.load(std::memory_order_acquire)) {
     send_error(s, req, w, api_error(unavailable("the model is still loading"), "", retry));
@@ -38,6 +40,10 @@ std::optional<TokenizeInput> ready_input(ServerState& s, const http::Request& re
       return std::nullopt;
     }
     name = it->get<std::string>();
+  }
+  if (std::optional<ModelSpec> spec = s.pool->find(name); spec && !may_use_model(s.params.gateway, caller, *spec)) {
+    w.send(refusal_response(gateway::Gateway::model_not_allowed(name.empty() ? spec->id : name)));
+    return std::nullopt;
   }
   AcquireOptions use;
   use.cancelled = [&w] { return w.client_gone(); };
@@ -91,8 +97,8 @@ class JsonAnswer {
 
 }  // namespace
 
-void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
-  std::optional<TokenizeInput> input = ready_input(s, req, w);
+void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w, const gateway::Caller* caller) {
+  std::optional<TokenizeInput> input = ready_input(s, req, w, caller);
   if (!input) return;
   std::optional<Json> body = std::move(input->body);
   const Json& content = (*body)["content"];
@@ -129,8 +135,9 @@ void handle_tokenize(ServerState& s, const http::Request& req, http::ResponseWri
   answer.finish();
 }
 
-void handle_detokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w) {
-  std::optional<TokenizeInput> input = ready_input(s, req, w);
+void handle_detokenize(ServerState& s, const http::Request& req, http::ResponseWriter& w,
+                       const gateway::Caller* caller) {
+  std::optional<TokenizeInput> input = ready_input(s, req, w, caller);
   if (!input) return;
   const Json& tokens = input->body["tokens"];
   const Tokenizer& tok = *input->model.served.tokenizer;

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -32,8 +31,7 @@ class GatewayCommandsTest : public ::testing::TestWithParam<Backend> {
     if (GetParam() == Backend::kPostgres) {
       testing::PostgresCluster& pg = testing::PostgresCluster::shared();
       ASSERT_TRUE(pg.ok()) << pg.error();
-      static std::atomic<int> next{0};
-      db_ = pg.create_database("cli" + std::to_string(next++));
+      db_ = pg.fresh_database_uri();
       ASSERT_FALSE(db_.empty()) << pg.last_command_error();
     }
   }

@@ -33,8 +33,7 @@ class GatewayDbTest : public ::testing::TestWithParam<Backend> {
     } else {
       testing::PostgresCluster& pg = testing::PostgresCluster::shared();
       ASSERT_TRUE(pg.ok()) << pg.error();
-      static std::atomic<int> next{0};
-      where_ = pg.create_database("gw" + std::to_string(next++));
+      where_ = pg.fresh_database_uri();
       ASSERT_FALSE(where_.empty()) << pg.last_command_error();
     }
     db_ = open_migrated();

@@ -2,6 +2,8 @@
 // Budgets are in gateway_db_budget_test.cc, usage in gateway_db_usage_test.cc.
 #include "gateway_db_fixture.h"
 
+#include <thread>
+
 #include "gateway/gateway_schema.h"
 
 namespace herd::gateway {
@@ -16,6 +18,30 @@ TEST_P(GatewayDbTest, MigratingTwiceKeepsTheVersionAndTheData) {
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->schema_version(), kGatewaySchemaVersion);
   EXPECT_EQ(again->find_key(id)->name, "team-a");
+}
+
+// Replicas starting together migrate one at a time: every one succeeds, once.
+TEST_P(GatewayDbTest, ConcurrentFirstMigrationsAllSucceed) {
+  if (GetParam() == Backend::kSqlite) {
+    where_ = tmp_ / "fresh.db";
+  } else {
+    where_ = testing::PostgresCluster::shared().create_database("fresh_concurrent");
+    ASSERT_FALSE(where_.empty());
+  }
+  std::vector<Status> results(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      Result<std::unique_ptr<GatewayDb>> db = open_gateway_db(where_);
+      results[i] = db.ok() ? (*db)->migrate(kSecretCheck) : db.status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.to_string();
+  std::unique_ptr<GatewayDb> db = open_migrated();
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->schema_version(), kGatewaySchemaVersion);
+  EXPECT_EQ(*db->change_counter(), 0);
 }
 
 TEST_P(GatewayDbTest, AnotherSecretIsRefused) {

@@ -1,0 +1,81 @@
+#include "server/auth.h"
+
+#include <string>
+#include <vector>
+
+#include "server/push_key.h"
+
+namespace herd::server {
+
+std::optional<std::string_view> presented_key(const http::Request& request) {
+  if (request.header("authorization")) {
+    // A malformed Authorization header is a malformed key (not a missing one).
+    std::optional<std::string_view> token = bearer_token(request);
+    return token ? *token : std::string_view("-");
+  }
+  std::optional<std::string_view> key = request.header("x-api-key");
+  if (!key) return std::nullopt;
+  return *key;
+}
+
+ApiError refusal_error(const gateway::Refusal& refusal) {
+  using Kind = gateway::Refusal::Kind;
+  ApiError e;
+  e.message = refusal.message;
+  switch (refusal.kind) {
+    case Kind::kInvalidKey:
+      e.http_status = 401;
+      e.type = "invalid_request_error";
+      e.code = "invalid_api_key";
+      break;
+    case Kind::kModelNotAllowed:
+      e.http_status = 403;
+      e.type = "permission_error";
+      e.code = "model_not_allowed";
+      e.param = "model";
+      break;
+    case Kind::kNotAdmin:
+      e.http_status = 403;
+      e.type = "permission_error";
+      e.code = "admin_required";
+      break;
+    case Kind::kRateLimited:
+      e.http_status = 429;
+      e.type = "rate_limit_error";
+      e.code = "rate_limit_exceeded";
+      break;
+    case Kind::kInsufficientQuota:
+      e.http_status = 429;
+      e.type = "insufficient_quota";
+      e.code = "insufficient_quota";
+      break;
+    case Kind::kUnavailable:
+      e.http_status = 503;
+      e.type = "server_error";
+      e.code = "unavailable";
+      break;
+  }
+  e.retry_after_s = static_cast<int>(refusal.retry_after_s);
+  return e;
+}
+
+http::Response refusal_response(const gateway::Refusal& refusal) {
+  http::Response r;
+  const ApiError e = refusal_error(refusal);
+  r.status = e.http_status;
+  if (e.retry_after_s > 0) r.set_header("Retry-After", std::to_string(e.retry_after_s));
+  if (e.http_status == 401) r.set_header("WWW-Authenticate", "Bearer");
+  for (const auto& [name, value] : refusal.headers) r.set_header(name, value);
+  r.set_header("Content-Type", "application/json");
+  r.body = error_body(e);
+  return r;
+}
+
+bool may_use_model(gateway::Gateway* gateway, const gateway::Caller* caller, const ModelSpec& spec) {
+  if (gateway == nullptr || caller == nullptr) return true;
+  std::vector<std::string> names{spec.id};
+  names.insert(names.end(), spec.names.begin(), spec.names.end());
+  return gateway->may_use(*caller, names);
+}
+
+}  // namespace herd::server

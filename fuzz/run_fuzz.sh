@@ -11,6 +11,7 @@
 #   fuzz_manifest       corpus/manifest/* (a manifest, a config, messages and params layers)
 #   fuzz_model_name     corpus/model_name/* (names, a digest, a GGUF file name, a Herdfile)
 #   fuzz_registry_path  corpus/registry_path/* (/v2/ paths with queries, Range headers)
+#   fuzz_gateway_input  corpus/gateway_input/* (amounts, times, a price file, key specs, a key)
 #   fuzz_model_output   corpus/model_output/* (hand-written outputs of each format)
 #   fuzz_gbnf           corpus/gbnf/*.gbnf (hand-written grammars), with gbnf.dict
 #   fuzz_json_schema    corpus/json_schema/*.json (hand-written schemas), with json_schema.dict
@@ -116,7 +117,7 @@ case $(basename "$fuzzer") in
     cp "$here"/corpus/json_schema/*.json "$corpus/"
     dict=(-dict="$here/json_schema.dict")
     ;;
-  fuzz_manifest*|fuzz_model_name*|fuzz_registry_path*)
+  fuzz_manifest*|fuzz_model_name*|fuzz_registry_path*|fuzz_gateway_input*)
     # Hand-written seeds: real manifests and layers; names, digests, file names, a Herdfile;
     # registry paths (byte 0 picks path and/or Range; fuzz_registry_path.cc).
     name=$(basename "$fuzzer")

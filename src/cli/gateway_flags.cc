@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cli_support.h"
+#include "gateway/api_key.h"
 #include "store/store_layout.h"
 
 namespace herd::cli {
@@ -19,6 +21,9 @@ Result<gateway::OpenedGateway> open_gateway_from_flags(const GatewayFlags& flags
   const store::StoreLayout layout = store::StoreLayout::from_environment();
   return gateway::open_gateway(gateway::resolve_gateway_location(layout.home(), flags.db, flags.secret_file));
 }
+
+int fail_redacted(const std::string& message) { return fail(gateway::redact_api_keys(message)); }
+int fail_redacted(const Status& status) { return fail_redacted(status.message()); }
 
 Status check_format(const std::string& format, const std::vector<std::string>& allowed) {
   std::string words;

@@ -101,11 +101,11 @@ std::vector<std::string> key_cells(const KeyRecord& k) {
 
 int create(const KeyOptions& o) {
   Result<KeySpec> spec = spec_from(o);
-  if (!spec.ok()) return fail(spec.status());
+  if (!spec.ok()) return fail_redacted(spec.status());
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<gateway::CreatedKey> created = gateway::create_key(*gw->db, gw->hasher, *spec);
-  if (!created.ok()) return fail(created.status());
+  if (!created.ok()) return fail_redacted(created.status());
   std::fprintf(stderr, "herd: created key %lld \"%s\" (%s); it is shown only now, keep it safe\n",
                static_cast<long long>(created->record.id), created->record.name.c_str(),
                created->record.display_prefix.c_str());
@@ -115,11 +115,11 @@ int create(const KeyOptions& o) {
 }
 
 int list(const GatewayFlags& flags, bool all, const std::string& format) {
-  if (Status s = check_format(format, {"table", "json"}); !s.ok()) return fail(s);
+  if (Status s = check_format(format, {"table", "json"}); !s.ok()) return fail_redacted(s);
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(flags);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<std::vector<KeyRecord>> keys = gw->db->list_keys(all);
-  if (!keys.ok()) return fail(keys.status());
+  if (!keys.ok()) return fail_redacted(keys.status());
   if (format == "json") {
     Json out = Json::array();
     for (const KeyRecord& k : *keys) out.push_back(gateway::key_json(k));
@@ -135,14 +135,14 @@ int list(const GatewayFlags& flags, bool all, const std::string& format) {
 
 int show(const GatewayFlags& flags, const std::string& ref) {
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(flags);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<KeyRecord> key = gateway::find_key_ref(*gw->db, ref);
-  if (!key.ok()) return fail(key.status());
+  if (!key.ok()) return fail_redacted(key.status());
   Json out = gateway::key_json(*key);
   if (key->limits.period != gateway::BudgetPeriod::kNone) {
     const int64_t start = gateway::period_start(key->limits.period, static_cast<int64_t>(std::time(nullptr)));
     Result<gateway::Micros> spent = gw->db->spent(key->id, start);
-    if (!spent.ok()) return fail(spent.status());
+    if (!spent.ok()) return fail_redacted(spent.status());
     out["spent"] = gateway::format_amount(*spent);
     out["period_start"] = start;
   }
@@ -152,24 +152,24 @@ int show(const GatewayFlags& flags, const std::string& ref) {
 
 int update(const KeyOptions& o) {
   Result<KeySpec> spec = spec_from(o);
-  if (!spec.ok()) return fail(spec.status());
+  if (!spec.ok()) return fail_redacted(spec.status());
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<KeyRecord> current = gateway::find_key_ref(*gw->db, o.ref);
-  if (!current.ok()) return fail(current.status());
+  if (!current.ok()) return fail_redacted(current.status());
   Result<KeyRecord> next = gateway::update_key(*gw->db, *current, *spec);
-  if (!next.ok()) return fail(next.status());
+  if (!next.ok()) return fail_redacted(next.status());
   std::fprintf(stderr, "herd: updated key %lld \"%s\"\n", static_cast<long long>(next->id), next->name.c_str());
   return 0;
 }
 
 int revoke(const GatewayFlags& flags, const std::string& ref) {
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(flags);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<KeyRecord> key = gateway::find_key_ref(*gw->db, ref);
-  if (!key.ok()) return fail(key.status());
-  if (key->revoked_at != 0) return fail("key " + std::to_string(key->id) + " is revoked already");
-  if (Status s = gw->db->revoke_key(key->id, static_cast<int64_t>(std::time(nullptr))); !s.ok()) return fail(s);
+  if (!key.ok()) return fail_redacted(key.status());
+  if (key->revoked_at != 0) return fail_redacted("key " + std::to_string(key->id) + " is revoked already");
+  if (Status s = gw->db->revoke_key(key->id, static_cast<int64_t>(std::time(nullptr))); !s.ok()) return fail_redacted(s);
   std::fprintf(stderr, "herd: revoked key %lld \"%s\"\n", static_cast<long long>(key->id), key->name.c_str());
   return 0;
 }
@@ -216,7 +216,7 @@ CommandRunner add_keys_command(CLI::App& app) {
     if (show_cmd->parsed()) return show(s->gateway, s->ref);
     if (update_cmd->parsed()) return update(*u);
     if (revoke_cmd->parsed()) return revoke(r->gateway, r->ref);
-    return fail("keys: no subcommand given");
+    return fail_redacted("keys: no subcommand given");
   };
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "gateway/api_key.h"
 
 int main(int argc, char** argv) {
   CLI::App app("herd: run open-weight LLMs on your own machines", "herd");
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
                      add_quantize_command, add_synth_command, add_bench_command, add_template_command, add_chat_command,
                      add_serve_command, add_list_command, add_show_command, add_rm_command, add_cp_command,
                      add_prune_command, add_create_command, add_import_command, add_push_command,
-                     add_pull_command}) {
+                     add_pull_command, add_keys_command, add_prices_command, add_usage_command}) {
       CommandRunner runner = add(app);
       v.emplace_back(app.get_subcommands({}).back(), std::move(runner));
     }
@@ -43,7 +44,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fail(e.what());
+    // Parse errors echo arguments: a key pasted in the wrong place is not printed back.
+    fail(herd::gateway::redact_api_keys(e.what()));
     return 2;
   }
   try {

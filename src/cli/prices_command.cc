@@ -23,12 +23,12 @@ struct PriceOptions {
 };
 
 int set(const PriceOptions& o) {
-  if (Status s = gateway::validate_model_name(o.model, "model"); !s.ok()) return fail(s);
+  if (Status s = gateway::validate_model_name(o.model, "model"); !s.ok()) return fail_redacted(s);
   Result<gateway::Price> price = gateway::price_from_text(o.input, o.cached_input, o.output);
-  if (!price.ok()) return fail(price.status());
+  if (!price.ok()) return fail_redacted(price.status());
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
-  if (!gw.ok()) return fail(gw.status());
-  if (Status s = gw->db->set_price(o.model, *price); !s.ok()) return fail(s);
+  if (!gw.ok()) return fail_redacted(gw.status());
+  if (Status s = gw->db->set_price(o.model, *price); !s.ok()) return fail_redacted(s);
   std::fprintf(stderr, "herd: %s costs %s / %s / %s per 1M input / cached input / output tokens\n", o.model.c_str(),
                format_amount(price->input).c_str(), format_amount(price->cached_input).c_str(),
                format_amount(price->output).c_str());
@@ -36,11 +36,11 @@ int set(const PriceOptions& o) {
 }
 
 int list(const PriceOptions& o) {
-  if (Status s = check_format(o.format, {"table", "json"}); !s.ok()) return fail(s);
+  if (Status s = check_format(o.format, {"table", "json"}); !s.ok()) return fail_redacted(s);
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<gateway::PriceList> prices = gw->db->list_prices();
-  if (!prices.ok()) return fail(prices.status());
+  if (!prices.ok()) return fail_redacted(prices.status());
   if (o.format == "json") {
     // The same shape `prices load` reads, so a listing can be edited and loaded back.
     nlohmann::ordered_json out = nlohmann::ordered_json::object();
@@ -61,24 +61,24 @@ int list(const PriceOptions& o) {
 }
 
 int remove(const PriceOptions& o) {
-  if (Status s = gateway::validate_model_name(o.model, "model"); !s.ok()) return fail(s);
+  if (Status s = gateway::validate_model_name(o.model, "model"); !s.ok()) return fail_redacted(s);
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<gateway::PriceList> prices = gw->db->list_prices();
-  if (!prices.ok()) return fail(prices.status());
+  if (!prices.ok()) return fail_redacted(prices.status());
   bool known = false;
   for (const auto& entry : *prices) known |= entry.first == o.model;
-  if (!known) return fail(o.model + " has no price");
-  if (Status s = gw->db->delete_price(o.model); !s.ok()) return fail(s);
+  if (!known) return fail_redacted(o.model + " has no price");
+  if (Status s = gw->db->delete_price(o.model); !s.ok()) return fail_redacted(s);
   std::fprintf(stderr, "herd: %s has no price now (its tokens cost nothing)\n", o.model.c_str());
   return 0;
 }
 
 int load(const PriceOptions& o) {
   Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
-  if (!gw.ok()) return fail(gw.status());
+  if (!gw.ok()) return fail_redacted(gw.status());
   Result<gateway::PriceList> loaded = gateway::load_price_file(*gw->db, o.file);
-  if (!loaded.ok()) return fail(loaded.status());
+  if (!loaded.ok()) return fail_redacted(loaded.status());
   std::fprintf(stderr, "herd: set the prices of %zu models from %s\n", loaded->size(), o.file.c_str());
   return 0;
 }
@@ -119,7 +119,7 @@ CommandRunner add_prices_command(CLI::App& app) {
     if (list_cmd->parsed()) return list(*l);
     if (rm_cmd->parsed()) return remove(*r);
     if (load_cmd->parsed()) return load(*f);
-    return fail("prices: no subcommand given");
+    return fail_redacted("prices: no subcommand given");
   };
 }
 

@@ -65,6 +65,8 @@ Status wrong_type(const std::string& field, const char* expected) {
 Result<CreatedKey> create_key(GatewayDb& db, const KeyHasher& hasher, const KeySpec& spec) {
   if (!spec.name) return invalid_argument("a key needs a name");
   HERD_RETURN_IF_ERROR(validate_key_name(*spec.name));
+  // A key pasted as a name would be stored and listed in plain text.
+  if (spec.name->rfind(kKeyPrefix, 0) == 0) return invalid_argument("a key's name may not start with herd_");
   KeyRecord record;
   record.name = *spec.name;
   HERD_RETURN_IF_ERROR(apply(spec, &record));
@@ -87,7 +89,9 @@ Result<KeyRecord> update_key(GatewayDb& db, const KeyRecord& current, const KeyS
 Result<KeyRecord> find_key_ref(GatewayDb& db, const std::string& ref) {
   if (ref.empty()) return invalid_argument("an empty key reference (give an id, a name or a prefix)");
   if (ref.size() <= 18 && ref.find_first_not_of("0123456789") == std::string::npos) {
-    return db.find_key(std::stoll(ref));
+    Result<KeyRecord> by_id = db.find_key(std::stoll(ref));
+    // A key may be named "2026": with no key of that id, the name is tried.
+    if (by_id.ok() || by_id.status().code() != StatusCode::kNotFound) return by_id;
   }
   if (ref.size() == kDisplayPrefixLength && ref.rfind(kKeyPrefix, 0) == 0) {
     HERD_ASSIGN_OR_RETURN(std::vector<KeyRecord> keys, db.list_keys(/*include_revoked=*/true));

@@ -30,11 +30,12 @@ struct CreatedKey {
   KeyRecord record;
 };
 
-// kInvalidArgument for a bad name, negative limits, a budget without a period (or the
+// kInvalidArgument for a bad name (or one starting "herd_", as keys do), negative limits, a budget without a period (or the
 // reverse), an empty or malformed model name.
 Result<CreatedKey> create_key(GatewayDb& db, const KeyHasher& hasher, const KeySpec& spec);
 Result<KeyRecord> update_key(GatewayDb& db, const KeyRecord& current, const KeySpec& spec);
-// The key named by `ref`: a decimal id, an active key's name, or its display prefix.
+// The key named by `ref`: a decimal id, an active key's name, or its display prefix (an
+// all-digit name is found by name only when no key has that id).
 Result<KeyRecord> find_key_ref(GatewayDb& db, const std::string& ref);
 
 // The record as JSON for `keys show`/`list --format json` and /admin/keys (never the hash):

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "gateway/api_key.h"
+
 namespace herd::gateway {
 
 Status validate_model_name(std::string_view name, std::string_view what) {
@@ -16,6 +18,8 @@ Status validate_model_name(std::string_view name, std::string_view what) {
       return invalid_argument(std::string(what) + ": a model name has no spaces, control characters or commas");
     }
   }
+  // A key pasted where a model goes would be stored and shown in plain text.
+  if (looks_like_api_key(name)) return invalid_argument(std::string(what) + ": that looks like an API key");
   return Status();
 }
 

@@ -10,7 +10,8 @@ namespace herd::gateway {
 inline constexpr size_t kMaxModelNameLength = 256;
 
 // kInvalidArgument (naming `what`) for an empty name, one longer than kMaxModelNameLength,
-// or one with a space, a control character or a comma (lists of models are comma-separated).
+// one with a space, a control character or a comma (lists of models are comma-separated),
+// or one shaped like an API key.
 Status validate_model_name(std::string_view name, std::string_view what);
 
 }  // namespace herd::gateway

@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <ctime>
 #include <limits>
 #include <nlohmann/json.hpp>
+
+#include "gateway/civil_date.h"
 
 namespace herd::gateway {
 namespace {
@@ -53,17 +54,12 @@ std::optional<int64_t> parse_utc_date(std::string_view text) {
   if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
     return std::nullopt;
   }
-  tm parts{};
-  parts.tm_year = year - 1900;
-  parts.tm_mon = month - 1;
-  parts.tm_mday = day;
-  parts.tm_hour = hour;
-  parts.tm_min = minute;
-  parts.tm_sec = second;
-  const time_t t = timegm(&parts);
-  // timegm normalises 2026-02-30 into March; such a date is refused rather than moved.
-  if (parts.tm_mday != day || parts.tm_mon != month - 1) return std::nullopt;
-  return static_cast<int64_t>(t);
+  const CivilDate date{year, month, day};
+  const int64_t days = days_from_civil(date);
+  // 2026-02-30 would count on into March; such a date is refused rather than moved.
+  const CivilDate back = civil_from_days(days);
+  if (back.year != date.year || back.month != date.month || back.day != date.day) return std::nullopt;
+  return days * kSecondsPerDay + hour * 3600 + minute * 60 + second;
 }
 
 std::string group_by_name(UsageQuery::GroupBy g) {

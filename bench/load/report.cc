@@ -21,7 +21,7 @@ std::string fmt(const char* format, double value) {
 
 Report build_report(const std::vector<RoundResult>& rounds) {
   Report r;
-  std::vector<double> ttft, itl, prompt_tokens, cached_tokens;
+  std::vector<double> ttft, itl, whole, prompt_tokens, cached_tokens;
   for (const auto& round : rounds) {
     long round_tokens = 0;
     for (const auto& res : round.results) {
@@ -33,6 +33,7 @@ Report build_report(const std::vector<RoundResult>& rounds) {
       }
       round_tokens += res.tokens();
       if (res.ttft_ms >= 0) ttft.push_back(res.ttft_ms);
+      whole.push_back(res.total_ms);
       itl.insert(itl.end(), res.gaps_ms.begin(), res.gaps_ms.end());
       if (res.prompt_tokens >= 0) prompt_tokens.push_back(res.prompt_tokens);
       if (res.cached_tokens >= 0) cached_tokens.push_back(res.cached_tokens);
@@ -42,6 +43,7 @@ Report build_report(const std::vector<RoundResult>& rounds) {
   }
   r.tokens_per_s = median(r.round_tokens_per_s);
   r.ttft_ms = summarize(ttft);
+  r.request_ms = summarize(whole);
   r.itl_ms = summarize(itl);
   if (!prompt_tokens.empty()) r.prompt_tokens_mean = mean(prompt_tokens);
   if (!cached_tokens.empty()) r.cached_tokens_mean = mean(cached_tokens);
@@ -68,6 +70,7 @@ nlohmann::json report_json(const RunInfo& info, const Report& report) {
       {"errors", report.errors},
       {"error_samples", report.first_errors},
       {"ttft_ms", latency_json(report.ttft_ms)},
+      {"request_ms", latency_json(report.request_ms)},
       {"itl_ms", latency_json(report.itl_ms)},
       {"prompt_tokens_mean", report.prompt_tokens_mean},
       {"cached_tokens_mean", report.cached_tokens_mean},
@@ -91,7 +94,9 @@ void print_report(std::ostream& out, const RunInfo& info, const Report& report) 
       << "TTFT ms       p50 " << fmt("%.2f", report.ttft_ms.p50) << "  p99 "
       << fmt("%.2f", report.ttft_ms.p99) << "\n"
       << "ITL ms        p50 " << fmt("%.2f", report.itl_ms.p50) << "  p99 "
-      << fmt("%.2f", report.itl_ms.p99) << "\n";
+      << fmt("%.2f", report.itl_ms.p99) << "\n"
+      << "request ms    p50 " << fmt("%.2f", report.request_ms.p50) << "  p99 "
+      << fmt("%.2f", report.request_ms.p99) << "\n";
   if (report.prompt_tokens_mean >= 0) {
     out << "prompt tokens mean " << fmt("%.1f", report.prompt_tokens_mean);
     if (report.cached_tokens_mean >= 0) {

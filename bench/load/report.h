@@ -25,6 +25,7 @@ struct Report {
   long generated_tokens = 0;
   int requests = 0, errors = 0;
   LatencySummary ttft_ms, itl_ms;
+  LatencySummary request_ms;  // send -> the whole stream read ([DONE])
   double prompt_tokens_mean = -1, cached_tokens_mean = -1;  // -1: server sent no usage
   std::vector<std::string> first_errors;                   // up to five
 };

@@ -52,26 +52,25 @@ bool looks_like_api_key(std::string_view text) {
 std::string display_prefix(std::string_view key) { return std::string(key.substr(0, kDisplayPrefixLength)); }
 
 std::string redact_api_keys(std::string_view text) {
-  constexpr size_t kMinPrefixedRun = 8;  // after "herd_": a shorter run cannot identify a key
-  constexpr size_t kMinBareRun = 24;     // without it (a key's tail glued to other text)
+  constexpr size_t kMinRun = 8;  // base62 characters after "herd_": fewer cannot identify a key
   std::string out;
   out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const bool prefixed = text.substr(i, kKeyPrefix.size()) == kKeyPrefix;
-    size_t end = i + (prefixed ? kKeyPrefix.size() : 0);
+  size_t from = 0;
+  size_t at = text.find(kKeyPrefix);
+  while (at != std::string_view::npos) {
+    size_t end = at + kKeyPrefix.size();
     while (end < text.size() && not_base62(static_cast<unsigned char>(text[end])) == 0) ++end;
-    const size_t run = end - i - (prefixed ? kKeyPrefix.size() : 0);
-    if (run >= (prefixed ? kMinPrefixedRun : kMinBareRun)) {
-      out += prefixed ? "herd_[redacted]" : "[redacted]";
-      i = end;
-    } else if (end > i) {
-      out.append(text.substr(i, end - i));
-      i = end;
-    } else {
-      out += text[i++];
+    // Two keys glued together: the first run ends where the second's prefix begins.
+    const size_t next = text.find(kKeyPrefix, at + kKeyPrefix.size());
+    if (next != std::string_view::npos && next < end) end = next;
+    if (end - at - kKeyPrefix.size() >= kMinRun) {
+      out.append(text.substr(from, at - from));
+      out += "herd_[redacted]";
+      from = end;
     }
+    at = next;
   }
+  out.append(text.substr(from));
   return out;
 }
 

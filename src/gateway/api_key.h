@@ -26,7 +26,8 @@ std::string display_prefix(std::string_view key);
 
 // `text` with every run that may be (part of) a key — "herd_" and 8 or more base62
 // characters after it — replaced by "herd_[redacted]": what error messages echo of a
-// client's input, so a key pasted into a model name or a path never comes back.
+// client's input, so a key pasted into a model name or a path never comes back. (A key's
+// tail without its prefix is just text: nothing can tell it from any other.)
 std::string redact_api_keys(std::string_view text);
 
 }  // namespace herd::gateway

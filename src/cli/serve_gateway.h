@@ -6,6 +6,7 @@
 
 #include "base/status.h"
 #include "gateway/gateway.h"
+#include "cli/gateway_flags.h"
 #include "gateway/gateway_home.h"
 
 namespace CLI {
@@ -16,8 +17,7 @@ namespace herd::cli {
 
 struct ServeGatewayOptions {
   bool auth = false;
-  std::string db;           // --db: SQLite path or postgres:// URI
-  std::string secret_file;  // --secret-file
+  GatewayFlags where;       // --db, --secret-file (as for herd keys)
   std::string prices;       // --prices FILE, loaded at start
   std::string retention;    // --usage-retention 90d
 };

@@ -20,41 +20,29 @@ std::optional<std::string_view> presented_key(const http::Request& request) {
 
 ApiError refusal_error(const gateway::Refusal& refusal) {
   using Kind = gateway::Refusal::Kind;
+  struct Shape {
+    Kind kind;
+    int status;
+    const char* type;
+    const char* code;
+  };
+  static constexpr Shape kShapes[] = {
+      {Kind::kInvalidKey, 401, "invalid_request_error", "invalid_api_key"},
+      {Kind::kModelNotAllowed, 403, "permission_error", "model_not_allowed"},
+      {Kind::kNotAdmin, 403, "permission_error", "admin_required"},
+      {Kind::kRateLimited, 429, "rate_limit_error", "rate_limit_exceeded"},
+      {Kind::kInsufficientQuota, 429, "insufficient_quota", "insufficient_quota"},
+      {Kind::kUnavailable, 503, "server_error", "unavailable"},
+  };
   ApiError e;
   e.message = refusal.message;
-  switch (refusal.kind) {
-    case Kind::kInvalidKey:
-      e.http_status = 401;
-      e.type = "invalid_request_error";
-      e.code = "invalid_api_key";
-      break;
-    case Kind::kModelNotAllowed:
-      e.http_status = 403;
-      e.type = "permission_error";
-      e.code = "model_not_allowed";
-      e.param = "model";
-      break;
-    case Kind::kNotAdmin:
-      e.http_status = 403;
-      e.type = "permission_error";
-      e.code = "admin_required";
-      break;
-    case Kind::kRateLimited:
-      e.http_status = 429;
-      e.type = "rate_limit_error";
-      e.code = "rate_limit_exceeded";
-      break;
-    case Kind::kInsufficientQuota:
-      e.http_status = 429;
-      e.type = "insufficient_quota";
-      e.code = "insufficient_quota";
-      break;
-    case Kind::kUnavailable:
-      e.http_status = 503;
-      e.type = "server_error";
-      e.code = "unavailable";
-      break;
+  for (const Shape& s : kShapes) {
+    if (s.kind != refusal.kind) continue;
+    e.http_status = s.status;
+    e.type = s.type;
+    e.code = s.code;
   }
+  if (refusal.kind == Kind::kModelNotAllowed) e.param = "model";
   e.retry_after_s = static_cast<int>(refusal.retry_after_s);
   return e;
 }

@@ -35,8 +35,9 @@ class GatewayTest : public ::testing::Test {
     return k.ok() ? k->key : "";
   }
 
-  void start() {
+  void start(int64_t retention_s = 0) {
     GatewayParams p;
+    p.retention_s = retention_s;
     p.db = db_.get();
     p.hasher = hasher_;
     p.holder = "unit";
@@ -171,6 +172,28 @@ TEST_F(GatewayTest, ABudgetHoldsTheWorstCaseUntilSettled) {
   Result<Micros> spent = db_->spent(c.key_id, period_start(BudgetPeriod::kDay, kStart / 1'000'000));
   ASSERT_TRUE(spent.ok());
   EXPECT_GE(*spent, 14);
+}
+
+TEST_F(GatewayTest, RetentionDeletesOldRowsWhileServing) {
+  const std::string k = key("a");
+  start(/*retention_s=*/90 * 86400);
+  const Caller c = caller(k);
+  auto bill = [&](const char* id) {
+    std::variant<Admission, Refusal> a = gateway_->admit(c, {"m", 1, 1});
+    ASSERT_TRUE(std::holds_alternative<Admission>(a));
+    std::get<Admission>(a).row().request_id = id;
+    ASSERT_TRUE(std::get<Admission>(a).settle().ok());
+  };
+  bill("old");
+  now_ += int64_t{91} * 86400 * 1'000'000;  // three months later
+  bill("new");
+  bool pruned = false;
+  for (int i = 0; i < 500 && !pruned; ++i) {
+    Result<std::vector<LedgerRow>> rows = db_->ledger_rows({}, 10);
+    pruned = rows.ok() && rows->size() == 1 && (*rows)[0].request_id == "new";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(pruned) << "the row older than the retention was not deleted";
 }
 
 }  // namespace

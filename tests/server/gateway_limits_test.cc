@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/raw_http.h"
 #include "gateway_fixture.h"
 
 namespace herd::server::testing {
@@ -194,6 +195,52 @@ TEST_P(GatewayLimitsTest, TheLedgerEqualsTheUsageEveryClientReceived) {
   EXPECT_EQ(report["total"]["prompt_tokens"], prompt.load());
   EXPECT_EQ(report["total"]["completion_tokens"], completion.load());
   EXPECT_EQ(report["data"].size(), 2u);
+}
+
+TEST_P(GatewayLimitsTest, AClientThatLeavesIsBilledForWhatRanAndItsReservationReturns) {
+  std::atomic<int> sent{0};
+  auto endless = [&sent](const GenerationRequest&, RequestStream& s) {
+    for (int i = 0; i < 2000 && !s.cancelled(); ++i) {
+      s.push(ChoiceDelta{0, "tok ", {1}, {}, std::nullopt});
+      ++sent;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    s.push(ChoiceDelta{0, "", {}, {}, FinishReason::kCancelled});
+    s.push(RequestDone{});
+  };
+  start_gateway(std::make_unique<FakeService>(endless));
+  gateway::KeySpec spec;
+  spec.budget = 1'000'000;  // micros; the worst case of one request fits, not two at once
+  spec.period = gateway::BudgetPeriod::kDay;
+  const std::string key = make_key("leaver", spec);
+  const std::string body =
+      R"({"model": "test-model", "max_tokens": 40, "stream": true, "messages": [{"role": "user", "content": "hi"}]})";
+  {
+    herd::testing::RawClient c(port_);
+    ASSERT_TRUE(c.ok());
+    c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key +
+           "\r\nx-request-id: leaver-1\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body);
+    ASSERT_TRUE(c.read_until("tok "));
+    ASSERT_TRUE(eventually([&] { return sent.load() >= 5; }));
+  }  // the client hangs up mid-stream
+  Result<std::vector<gateway::LedgerRow>> rows = db_->ledger_rows({}, 100);
+  ASSERT_TRUE(eventually([&] {
+    rows = db_->ledger_rows({}, 100);
+    return rows.ok() && !rows->empty();
+  })) << "no ledger row for the abandoned request";
+  const gateway::LedgerRow& row = rows->front();
+  EXPECT_EQ(row.request_id, "leaver-1");
+  EXPECT_EQ(row.status, 499);
+  EXPECT_GE(row.tokens.completion, 1);
+  EXPECT_LE(row.tokens.completion, sent.load());
+  EXPECT_GT(row.tokens.prompt, 0);
+  EXPECT_EQ(row.cost, row.tokens.prompt * 1 + row.tokens.completion * 1000);
+  // Its reservation went back: only the real cost stays spent.
+  const int64_t day = gateway::period_start(gateway::BudgetPeriod::kDay, gateway_->now_us() / 1'000'000);
+  Result<gateway::Micros> spent = db_->spent(ids_["leaver"], day);
+  ASSERT_TRUE(spent.ok());
+  EXPECT_EQ(*spent, row.cost);
 }
 
 }  // namespace

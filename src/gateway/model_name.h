@@ -1,4 +1,5 @@
-// A model id as keys and prices name it ("qwen2.5:7b", "me/tiny:q8", "hf.co/user/repo:Q4_0").
+// A model id as users name it for keys, prices and reports ("qwen2.5:7b", "me/tiny:q8",
+// "hf.co/user/repo:Q4_0").
 #pragma once
 
 #include <string_view>
@@ -7,11 +8,9 @@
 
 namespace herd::gateway {
 
-inline constexpr size_t kMaxModelNameLength = 256;
-
-// kInvalidArgument (naming `what`) for an empty name, one longer than kMaxModelNameLength,
-// one with a space, a control character or a comma (lists of models are comma-separated),
-// or one shaped like an API key.
+// What the database accepts (sql_values.h: 1 to 256 printable ASCII characters, no ','),
+// and, from a user, no spaces and nothing shaped like an API key (a key pasted where a
+// model goes would be stored and shown in plain text). kInvalidArgument naming `what`.
 Status validate_model_name(std::string_view name, std::string_view what);
 
 }  // namespace herd::gateway

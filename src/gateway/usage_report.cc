@@ -219,7 +219,8 @@ std::string render_usage(const std::vector<UsageTotals>& rows, UsageQuery::Group
     Json out = {{"object", "usage"}, {"group_by", grouped ? Json(group_by_name(group_by)) : Json(nullptr)}};
     out["data"] = std::move(data);
     out["total"] = totals_json(total);
-    return out.dump(2) + "\n";
+    // A ledger row's model is what the server recorded; invalid UTF-8 there is replaced, not thrown on.
+    return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
   }
   std::vector<std::vector<std::string>> lines;
   std::vector<std::string> header = {grouped ? group_by_name(group_by) : std::string("group")};

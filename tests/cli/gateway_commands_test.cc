@@ -142,7 +142,9 @@ TEST_P(GatewayCommandsTest, KeysRoundTripAndTheKeyIsPrintedOnce) {
   EXPECT_EQ(list[0]["name"], "ops");
   list = json::parse(ok({"keys", "list", "--all", "--format", "json"}));
   ASSERT_EQ(list.size(), 2u);
-  refused({"keys", "revoke", a["id"].get<int64_t>() == 1 ? "1" : "2"});  // revoked already
+  const std::string revoked_id = std::to_string(a["id"].get<int64_t>());
+  refused({"keys", "revoke", revoked_id});              // revoked already
+  refused({"keys", "update", revoked_id, "--rpm", "1"});  // a revoked key stays as it was
   // The name is free again once its key is revoked.
   const std::string again = create_key({"--name", "team-a"});
 

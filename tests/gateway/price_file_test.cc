@@ -33,6 +33,7 @@ TEST(PriceFileTest, IsStrict) {
       R"({"m": "0.15"})",
       R"({"bad name": {"input": "1", "output": "1"}})",
       R"({"": {"input": "1", "output": "1"}})",
+      "{\"caf\xC3\xA9\": {\"input\": \"1\", \"output\": \"1\"}}",  // not ASCII
       R"({"m": {"input": "1", "output": "1"}, )",
       R"({"m": {"input": {"x": "1"}, "output": "1"}})",
   };

@@ -105,6 +105,13 @@ TEST(UsageReportTest, TableEndsWithTheTotal) {
   EXPECT_EQ(lines[3].size(), lines[0].size());
 }
 
+TEST(UsageReportTest, InvalidUtf8InAGroupIsReplacedNotThrown) {
+  const std::vector<UsageTotals> rows = {{"bad\xff\xfe", 1, {1, 0, 1}, 1}};
+  const nlohmann::json j =
+      nlohmann::json::parse(render_usage(rows, UsageQuery::GroupBy::kModel, UsageFormat::kJson, {}));
+  EXPECT_EQ(j["data"][0]["group"], "bad\xEF\xBF\xBD\xEF\xBF\xBD");  // two U+FFFD
+}
+
 TEST(UsageReportTest, UngroupedIsOneTotal) {
   const std::vector<UsageTotals> one = {{"", 4, {310, 100, 65}, 1'500'007}};
   const nlohmann::json j = nlohmann::json::parse(render_usage(one, UsageQuery::GroupBy::kNone, UsageFormat::kJson, {}));

@@ -7,9 +7,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/gateway_flags.h"
-#include "gateway/key_admin.h"
-#include "gateway/model_name.h"
-#include "gateway/usage_report.h"
+#include "gateway/usage_request.h"
 
 namespace herd::cli {
 namespace {
@@ -17,48 +15,20 @@ namespace {
 struct UsageOptions {
   GatewayFlags gateway;
   std::string key, model, since, until, by;
-  std::string format = "table";
+  std::string format;  // "": a table
 };
 
 int usage(const UsageOptions& o) {
-  std::optional<gateway::UsageFormat> format = gateway::parse_usage_format(o.format);
-  if (!format) return fail_redacted(check_format(o.format, {"table", "csv", "json"}));
-  gateway::UsageQuery q;
-  if (!o.by.empty()) {
-    std::optional<gateway::UsageQuery::GroupBy> g = gateway::parse_group_by(o.by);
-    if (!g) return fail_redacted("--by must be one of key, model, day, hour");
-    q.group_by = *g;
-  }
+  Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
+  if (!gw.ok()) return fail_redacted(gw.status());
   const int64_t now_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
-  for (auto [text, out, what] : {std::tuple{&o.since, &q.since_us, "--since"}, {&o.until, &q.until_us, "--until"}}) {
-    if (text->empty()) continue;
-    Result<int64_t> t = gateway::parse_time_point(*text, now_us);
-    if (!t.ok()) return fail_redacted(t.status().with_context(what));
-    *out = *t;
-  }
-  if (q.since_us >= q.until_us) return fail_redacted("--since must come before --until");
-  if (!o.model.empty()) {
-    if (Status s = gateway::validate_model_name(o.model, "--model"); !s.ok()) return fail_redacted(s);
-    q.model = o.model;
-  }
-  Result<gateway::OpenedGateway> gw = open_gateway_from_flags(o.gateway);
-  if (!gw.ok()) return fail_redacted(gw.status());
-  if (!o.key.empty()) {
-    Result<gateway::KeyRecord> key = gateway::find_key_ref(*gw->db, o.key);
-    if (!key.ok()) return fail_redacted(key.status());
-    q.key_id = key->id;
-  }
-  Result<std::vector<gateway::UsageTotals>> rows = gw->db->usage(q);
-  if (!rows.ok()) return fail_redacted(rows.status());
-  std::map<int64_t, std::string> names;
-  if (q.group_by == gateway::UsageQuery::GroupBy::kKey) {
-    Result<std::vector<gateway::KeyRecord>> keys = gw->db->list_keys(/*include_revoked=*/true);
-    if (!keys.ok()) return fail_redacted(keys.status());
-    for (const gateway::KeyRecord& k : *keys) names[k.id] = k.name;
-  }
-  std::fputs(gateway::render_usage(*rows, q.group_by, *format, names).c_str(), stdout);
+  const gateway::UsageRequest request{o.key, o.model, o.since, o.until, o.by, o.format};
+  Result<gateway::RenderedUsage> report =
+      gateway::render_usage_request(*gw->db, request, now_us, "--", gateway::UsageFormat::kTable);
+  if (!report.ok()) return fail_redacted(report.status());
+  std::fputs(report->body.c_str(), stdout);
   return 0;
 }
 

@@ -1,13 +1,13 @@
 #include "server/admin_routes.h"
 
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "base/json_limits.h"
+#include "gateway/api_key.h"
 #include "gateway/key_admin.h"
-#include "gateway/usage_report.h"
+#include "gateway/usage_request.h"
 #include "server/openai_response.h"
 #include "server/registry_path.h"
 #include "server/server_state.h"
@@ -28,8 +28,10 @@ void reload(ServerState& s, const Request& req) {
   if (Status st = s.params.gateway->reload(); !st.ok()) s.log("error: request " + req.id + ": " + st.message());
 }
 
+// Admin requests carry keys (a new one's name, a reference): no error may echo one.
 void fail(ServerState& s, const Request& req, ResponseWriter& w, const Status& status, std::string param = {}) {
-  send_error(s, req, w, api_error(status, std::move(param), s.params.retry_after_s));
+  const Status redacted(status.code(), gateway::redact_api_keys(status.message()));
+  send_error(s, req, w, api_error(redacted, std::move(param), s.params.retry_after_s));
 }
 
 // The key a /admin/keys/{ref} path names.
@@ -94,44 +96,23 @@ void key_route(ServerState& s, const Request& req, ResponseWriter& w) {
 }
 
 void usage_route(ServerState& s, const Request& req, ResponseWriter& w) {
-  gateway::GatewayDb& db = s.params.gateway->db();
-  gateway::UsageQuery q;
-  const int64_t now_us = s.params.gateway->now_us();
-  if (std::optional<std::string> ref = query_value(req.query, "key")) {
-    Result<gateway::KeyRecord> key = gateway::find_key_ref(db, *ref);
-    if (!key.ok()) return fail(s, req, w, invalid_argument("no such key"), "key");
-    q.key_id = key->id;
+  gateway::UsageRequest ask;
+  for (auto [name, field] : {std::pair{"key", &ask.key}, {"model", &ask.model}, {"since", &ask.since},
+                             {"until", &ask.until}, {"by", &ask.by}, {"format", &ask.format}}) {
+    *field = query_value(req.query, name).value_or("");
   }
-  if (std::optional<std::string> model = query_value(req.query, "model")) q.model = *model;
-  for (const char* bound : {"since", "until"}) {
-    if (std::optional<std::string> text = query_value(req.query, bound)) {
-      Result<int64_t> t = gateway::parse_time_point(*text, now_us);
-      if (!t.ok()) return fail(s, req, w, t.status(), bound);
-      (std::string_view(bound) == "since" ? q.since_us : q.until_us) = *t;
-    }
-  }
-  if (std::optional<std::string> by = query_value(req.query, "by")) {
-    std::optional<gateway::UsageQuery::GroupBy> g = gateway::parse_group_by(*by);
-    if (!g) return fail(s, req, w, invalid_argument("'by' must be key, model, day or hour"), "by");
-    q.group_by = *g;
-  }
-  gateway::UsageFormat format = gateway::UsageFormat::kJson;
-  if (std::optional<std::string> f = query_value(req.query, "format")) {
-    std::optional<gateway::UsageFormat> parsed = gateway::parse_usage_format(*f);
-    if (!parsed || *parsed == gateway::UsageFormat::kTable) {
-      return fail(s, req, w, invalid_argument("'format' must be json or csv"), "format");
-    }
-    format = *parsed;
-  }
-  Result<std::vector<gateway::UsageTotals>> rows = db.usage(q);
-  if (!rows.ok()) return fail(s, req, w, rows.status());
-  std::map<int64_t, std::string> names;
-  if (Result<std::vector<gateway::KeyRecord>> keys = db.list_keys(true); keys.ok()) {
-    for (const gateway::KeyRecord& k : *keys) names[k.id] = k.name;
+  Result<gateway::RenderedUsage> report = gateway::render_usage_request(
+      s.params.gateway->db(), ask, s.params.gateway->now_us(), "", gateway::UsageFormat::kJson);
+  if (!report.ok()) {
+    // An unknown key is the query's fault here, not a missing route.
+    const Status& st = report.status();
+    return fail(s, req, w, st.code() == StatusCode::kNotFound ? invalid_argument("no such key") : st);
   }
   http::Response r;
-  r.set_header("Content-Type", format == gateway::UsageFormat::kCsv ? "text/csv; charset=utf-8" : "application/json");
-  r.body = gateway::render_usage(*rows, q.group_by, format, names);
+  r.set_header("Content-Type", report->format == gateway::UsageFormat::kJson  ? "application/json"
+                               : report->format == gateway::UsageFormat::kCsv ? "text/csv; charset=utf-8"
+                                                                             : "text/plain; charset=utf-8");
+  r.body = std::move(report->body);
   w.send(std::move(r));
 }
 

@@ -201,8 +201,8 @@ TEST_P(GatewayLimitsTest, AClientThatLeavesIsBilledForWhatRanAndItsReservationRe
   std::atomic<int> sent{0};
   auto endless = [&sent](const GenerationRequest&, RequestStream& s) {
     for (int i = 0; i < 2000 && !s.cancelled(); ++i) {
+      ++sent;  // counted before the server can see it
       s.push(ChoiceDelta{0, "tok ", {1}, {}, std::nullopt});
-      ++sent;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     s.push(ChoiceDelta{0, "", {}, {}, FinishReason::kCancelled});

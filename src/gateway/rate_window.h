@@ -1,7 +1,8 @@
 // A sliding one-minute window of counts (requests, tokens) for one key's limits: 60 one-
 // second buckets, so "in the last minute" is exact to the second and old counts leave
-// second by second rather than all at once at a minute's turn. Not thread-safe: the
-// gateway guards each key's windows with that key's mutex.
+// second by second rather than all at once at a minute's turn. The counts themselves live
+// in the database (rate_seconds); admit() loads a key's last minute into one of these for
+// the arithmetic (does it fit, retry-after, reset). Not thread-safe.
 #pragma once
 
 #include <array>

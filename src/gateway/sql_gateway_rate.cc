@@ -28,14 +28,17 @@ Result<AdmitOutcome> SqlGatewayDb::admit(const AdmitAsk& ask) {
     RateWindow tokens;
     if (counted) {
       // SQLite's BEGIN IMMEDIATE holds the database's write lock already; PostgreSQL
-      // queues this key's admissions on its row (ledger inserts, which only share-lock
-      // it through their foreign key, do not wait).
+      // queues this key's admissions on its row (ledger inserts, which only share-lock it
+      // through their foreign key, do not wait). A statement of its own: a SELECT that
+      // waits for a lock reads the other tables as they were before it waited.
       if (db_->dialect() == SqlDialect::kPostgres) {
         HERD_RETURN_IF_ERROR(c.run("SELECT id FROM keys WHERE id = $1 FOR NO KEY UPDATE", {ask.key_id}).status());
       }
+      // Seconds a replica whose clock runs ahead counted still limit (as the newest), but
+      // at most a minute of them: the read stays bounded however far off a clock is.
       HERD_ASSIGN_OR_RETURN(SqlRows rows, c.run("SELECT second, requests, tokens FROM rate_seconds"
-                                                 " WHERE key_id = $1 AND second > $2 ORDER BY second",
-                                                 {ask.key_id, now_s - RateWindow::kSeconds}));
+                                                 " WHERE key_id = $1 AND second > $2 AND second <= $3 ORDER BY second",
+                                                 {ask.key_id, now_s - RateWindow::kSeconds, now_s + RateWindow::kSeconds}));
       for (const SqlRow& row : rows) {
         requests.add(row.integer(0), row.integer(1));
         tokens.add(row.integer(0), row.integer(2));

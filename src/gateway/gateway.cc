@@ -237,22 +237,27 @@ std::variant<Admission, Refusal> Gateway::admit(const Caller& caller, const Esti
   const int64_t now_s = now / 1'000'000;
   const int64_t need_tokens = estimate.prompt_tokens + estimate.max_completion_tokens;
 
-  KeyRecord key;
+  // The limits only (not the whole record, whose model list may be long): the database
+  // decides, so no lock is held while it does.
+  KeyLimits limits;
   {
     std::lock_guard<std::mutex> lock(state->mu);
-    key = state->record;
+    const KeyRecord& key = state->record;
+    if (key.revoked_at != 0) return refusal(Refusal::Kind::kInvalidKey, "invalid API key (unknown or revoked)");
+    limits.rpm = key.limits.rpm;
+    limits.tpm = key.limits.tpm;
+    limits.budget = key.limits.budget;
+    limits.period = key.limits.period;
   }
-  if (key.revoked_at != 0) return refusal(Refusal::Kind::kInvalidKey, "invalid API key (unknown or revoked)");
-  const KeyLimits& limits = key.limits;
   AdmitAsk ask;
-  ask.key_id = key.id;
+  ask.key_id = caller.key_id;
   ask.now_s = now_s;
   ask.need_tokens = need_tokens;
   ask.rpm = limits.rpm;
   ask.tpm = limits.tpm;
   if (limits.period != BudgetPeriod::kNone) {
     Reservation want;
-    want.key_id = key.id;
+    want.key_id = caller.key_id;
     want.period_start = period_start(limits.period, now_s);
     want.amount = cost_of(TokenCounts{estimate.prompt_tokens, 0, estimate.max_completion_tokens}, price);
     ask.reservation = want;
@@ -304,7 +309,7 @@ std::variant<Admission, Refusal> Gateway::admit(const Caller& caller, const Esti
   a.admitted_s_ = now_s;
   a.rate_counted_ = limits.rpm > 0 || limits.tpm > 0;
   a.counted_tokens_ = need_tokens;
-  a.row_.key_id = key.id;
+  a.row_.key_id = caller.key_id;
   a.row_.model = estimate.model;
   a.row_.time = now;
   a.row_.status = 500;  // until the server says how it ended

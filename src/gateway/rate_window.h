@@ -18,9 +18,6 @@ class RateWindow {
   int64_t used(int64_t now_s);
   // Adds `n` (may be negative, to return an estimate's unused part) at `now_s`.
   void add(int64_t now_s, int64_t n);
-  // Corrects the count added at second `at_s` by `n` (an estimate settling to the real
-  // value); nothing when that second has left the window already.
-  void adjust(int64_t now_s, int64_t at_s, int64_t n);
   // Seconds from `now_s` until `need` more would fit under `limit` as counts leave the
   // window; 0 when it fits now, kSeconds when it never can (need > limit).
   int64_t seconds_until_fits(int64_t now_s, int64_t need, int64_t limit);

@@ -8,10 +8,8 @@
 namespace herd::gateway {
 
 struct Gateway::KeyState {
-  std::mutex mu;      // guards record's use in admit/settle and the windows
+  std::mutex mu;      // guards record
   KeyRecord record;   // replaced on reload (under mu)
-  RateWindow requests;
-  RateWindow tokens;
 };
 
 namespace {
@@ -23,10 +21,10 @@ constexpr int64_t kRetentionEveryS = 3600;
 std::string seconds_text(int64_t s) { return std::to_string(s) + "s"; }
 
 void add_limit_headers(std::vector<std::pair<std::string, std::string>>& out, const char* what, int64_t limit,
-                       int64_t used, int64_t reset_s) {
+                       const WindowUse& use) {
   out.emplace_back(std::string("x-ratelimit-limit-") + what, std::to_string(limit));
-  out.emplace_back(std::string("x-ratelimit-remaining-") + what, std::to_string(std::max<int64_t>(limit - used, 0)));
-  out.emplace_back(std::string("x-ratelimit-reset-") + what, seconds_text(reset_s));
+  out.emplace_back(std::string("x-ratelimit-remaining-") + what, std::to_string(std::max<int64_t>(limit - use.used, 0)));
+  out.emplace_back(std::string("x-ratelimit-reset-") + what, seconds_text(use.reset_s));
 }
 
 Refusal refusal(Refusal::Kind kind, std::string message, int64_t retry_after_s = 0) {
@@ -44,7 +42,8 @@ Admission& Admission::operator=(Admission&& o) noexcept {
   if (gateway_ != nullptr) (void)settle();
   gateway_ = std::exchange(o.gateway_, nullptr);
   admitted_s_ = o.admitted_s_;
-  reserved_tokens_ = o.reserved_tokens_;
+  rate_counted_ = o.rate_counted_;
+  counted_tokens_ = o.counted_tokens_;
   reservation_ = o.reservation_;
   row_ = std::move(o.row_);
   headers_ = std::move(o.headers_);
@@ -238,71 +237,79 @@ std::variant<Admission, Refusal> Gateway::admit(const Caller& caller, const Esti
   const int64_t now_s = now / 1'000'000;
   const int64_t need_tokens = estimate.prompt_tokens + estimate.max_completion_tokens;
 
-  // The key's mutex makes check-then-add one step for every request of this process.
-  std::lock_guard<std::mutex> lock(state->mu);
-  const KeyRecord& key = state->record;
-  if (key.revoked_at != 0) return refusal(Refusal::Kind::kInvalidKey, "invalid API key (unknown or revoked)");
-  const KeyLimits& limits = key.limits;
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (limits.rpm > 0) {
-    const int64_t used = state->requests.used(now_s);
-    if (used + 1 > limits.rpm) {
+  // The limits only (not the whole record, whose model list may be long): the database
+  // decides, so no lock is held while it does.
+  KeyLimits limits;
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    const KeyRecord& key = state->record;
+    if (key.revoked_at != 0) return refusal(Refusal::Kind::kInvalidKey, "invalid API key (unknown or revoked)");
+    limits.rpm = key.limits.rpm;
+    limits.tpm = key.limits.tpm;
+    limits.budget = key.limits.budget;
+    limits.period = key.limits.period;
+  }
+  AdmitAsk ask;
+  ask.key_id = caller.key_id;
+  ask.now_s = now_s;
+  ask.need_tokens = need_tokens;
+  ask.rpm = limits.rpm;
+  ask.tpm = limits.tpm;
+  if (limits.period != BudgetPeriod::kNone) {
+    Reservation want;
+    want.key_id = caller.key_id;
+    want.period_start = period_start(limits.period, now_s);
+    want.amount = cost_of(TokenCounts{estimate.prompt_tokens, 0, estimate.max_completion_tokens}, price);
+    ask.reservation = want;
+    ask.budget = limits.budget;
+    ask.holder = params_.holder;
+  }
+  AdmitOutcome outcome;
+  // A key with neither limits nor a budget asks the database nothing before it runs.
+  if (ask.rpm > 0 || ask.tpm > 0 || ask.reservation) {
+    Result<AdmitOutcome> asked = params_.db->admit(ask);
+    if (!asked.ok()) {
+      log("gateway: cannot admit a request: " + asked.status().message());
+      return refusal(Refusal::Kind::kUnavailable, "the usage ledger is unavailable; try again", 1);
+    }
+    outcome = *asked;
+  }
+  switch (outcome.verdict) {
+    case AdmitOutcome::Verdict::kRequestsLimited: {
       Refusal r = refusal(Refusal::Kind::kRateLimited,
                           "rate limit reached: " + std::to_string(limits.rpm) + " requests per minute",
-                          std::max<int64_t>(1, state->requests.seconds_until_fits(now_s, 1, limits.rpm)));
-      add_limit_headers(r.headers, "requests", limits.rpm, used, state->requests.seconds_until_empty(now_s));
+                          outcome.retry_after_s);
+      add_limit_headers(r.headers, "requests", limits.rpm, outcome.requests);
       return r;
     }
-  }
-  if (limits.tpm > 0) {
-    const int64_t used = state->tokens.used(now_s);
-    if (used + need_tokens > limits.tpm) {
+    case AdmitOutcome::Verdict::kTokensLimited: {
       std::string message =
           need_tokens > limits.tpm
               ? "this request may use " + std::to_string(need_tokens) + " tokens (prompt and max_tokens), more than the key's " +
                     std::to_string(limits.tpm) + " tokens per minute: lower max_tokens"
               : "rate limit reached: " + std::to_string(limits.tpm) + " tokens per minute";
-      Refusal r = refusal(Refusal::Kind::kRateLimited, std::move(message),
-                          std::max<int64_t>(1, state->tokens.seconds_until_fits(now_s, need_tokens, limits.tpm)));
-      add_limit_headers(r.headers, "tokens", limits.tpm, used, state->tokens.seconds_until_empty(now_s));
+      Refusal r = refusal(Refusal::Kind::kRateLimited, std::move(message), outcome.retry_after_s);
+      add_limit_headers(r.headers, "tokens", limits.tpm, outcome.tokens);
       return r;
     }
-  }
-  Admission a;
-  if (limits.period != BudgetPeriod::kNone) {
-    Reservation want;
-    want.key_id = key.id;
-    want.period_start = period_start(limits.period, now_s);
-    want.amount = cost_of(TokenCounts{estimate.prompt_tokens, 0, estimate.max_completion_tokens}, price);
-    Result<std::optional<Reservation>> held = params_.db->reserve(want, limits.budget, params_.holder);
-    if (!held.ok()) {
-      log("gateway: cannot reserve budget: " + held.status().message());
-      return refusal(Refusal::Kind::kUnavailable, "the usage ledger is unavailable; try again", 1);
-    }
-    if (!*held) {
-      Result<Micros> spent = params_.db->spent(key.id, want.period_start);
-      const Micros left = spent.ok() ? std::max<Micros>(limits.budget - *spent, 0) : 0;
+    case AdmitOutcome::Verdict::kOverBudget: {
+      const Micros left = std::max<Micros>(limits.budget - outcome.spent, 0);
       return refusal(Refusal::Kind::kInsufficientQuota,
                      "the key's budget has " + format_amount(left) + " left this " +
                          budget_period_name(limits.period) + "; this request may cost up to " +
-                         format_amount(want.amount) + " (lower max_tokens, or raise the budget)");
+                         format_amount(ask.reservation->amount) + " (lower max_tokens, or raise the budget)");
     }
-    a.reservation_ = **held;
+    case AdmitOutcome::Verdict::kAdmitted: break;
   }
-  if (limits.rpm > 0) {
-    state->requests.add(now_s, 1);
-    add_limit_headers(a.headers_, "requests", limits.rpm, state->requests.used(now_s),
-                      state->requests.seconds_until_empty(now_s));
-  }
-  if (limits.tpm > 0) {
-    state->tokens.add(now_s, need_tokens);
-    add_limit_headers(a.headers_, "tokens", limits.tpm, state->tokens.used(now_s),
-                      state->tokens.seconds_until_empty(now_s));
-  }
+  Admission a;
+  a.reservation_ = outcome.reservation;
+  if (limits.rpm > 0) add_limit_headers(a.headers_, "requests", limits.rpm, outcome.requests);
+  if (limits.tpm > 0) add_limit_headers(a.headers_, "tokens", limits.tpm, outcome.tokens);
   a.gateway_ = this;
   a.admitted_s_ = now_s;
-  a.reserved_tokens_ = need_tokens;
-  a.row_.key_id = key.id;
+  a.rate_counted_ = limits.rpm > 0 || limits.tpm > 0;
+  a.counted_tokens_ = need_tokens;
+  a.row_.key_id = caller.key_id;
   a.row_.model = estimate.model;
   a.row_.time = now;
   a.row_.status = 500;  // until the server says how it ended
@@ -312,17 +319,16 @@ std::variant<Admission, Refusal> Gateway::admit(const Caller& caller, const Esti
 Status Gateway::settle(Admission& a) {
   LedgerRow& row = a.row_;
   const int64_t now = now_us();
-  const int64_t now_s = now / 1'000'000;
   if (row.duration_us <= 0) row.duration_us = std::max<int64_t>(now - row.time, 0);
   row.time = now;
   const Result<Price> price_or = price(row.model);
   row.cost = cost_of(row.tokens, price_or.ok() ? *price_or : Price{});
-  if (std::shared_ptr<KeyState> state = key_state(row.key_id)) {
-    std::lock_guard<std::mutex> lock(state->mu);
-    const int64_t real = row.tokens.prompt + row.tokens.completion;
-    state->tokens.adjust(now_s, a.admitted_s_, real - a.reserved_tokens_);
+  RateCorrection rate;
+  if (a.rate_counted_) {
+    rate.at_s = a.admitted_s_;
+    rate.tokens = row.tokens.prompt + row.tokens.completion - a.counted_tokens_;
   }
-  Result<bool> written = params_.db->settle(a.reservation_, row);
+  Result<bool> written = params_.db->settle(a.reservation_, row, rate);
   if (!written.ok()) {
     log("gateway: cannot write the ledger row of request " + row.request_id + ": " + written.status().message());
     return written.status();

@@ -6,8 +6,8 @@
 // Keys and prices are cached in memory and reloaded when the database's change counter
 // moves: a background thread looks every reload_interval (changes made by `herd keys` or
 // another replica show within that), and an unknown key makes it look at once (rate-limited).
-// Rate windows are this process's; budgets are reserved in the database, so replicas that
-// share one never overspend together.
+// Rate windows and budgets live in the database (one transaction to admit, one to settle),
+// so replicas that share one share each key's per-minute limits and never overspend together.
 #pragma once
 
 #include <atomic>
@@ -31,7 +31,6 @@
 #include "base/status.h"
 #include "gateway/gateway_db.h"
 #include "gateway/key_hasher.h"
-#include "gateway/rate_window.h"
 
 namespace herd::gateway {
 
@@ -103,7 +102,8 @@ class Admission {
   friend class Gateway;
   Gateway* gateway_ = nullptr;
   int64_t admitted_s_ = 0;
-  int64_t reserved_tokens_ = 0;
+  bool rate_counted_ = false;   // the key's windows counted it (the key has rpm or tpm)
+  int64_t counted_tokens_ = 0;  // the estimate counted in the token window
   Reservation reservation_;
   LedgerRow row_;
   std::vector<std::pair<std::string, std::string>> headers_;

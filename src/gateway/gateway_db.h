@@ -76,6 +76,42 @@ struct Reservation {
   Micros amount = 0;
 };
 
+// Per-minute limits live in the database (table rate_seconds: one row per key and second
+// holding the requests and tokens counted then), so every replica sharing it counts one
+// minute per key. An admission asks in one transaction: rate limits, then the budget.
+struct AdmitAsk {
+  int64_t key_id = 0;
+  int64_t now_s = 0;                   // unix seconds
+  int64_t need_tokens = 0;             // prompt + completion cap, counted against tpm
+  int64_t rpm = 0;                     // 0: no limit
+  int64_t tpm = 0;                     // 0: no limit
+  std::optional<Reservation> reservation;  // when the key has a budget: key_id, period_start, amount
+  Micros budget = 0;
+  std::string holder;                  // who holds the reservation (a server process)
+};
+
+// One window's x-ratelimit-* numbers: used in the minute ending now, seconds until empty.
+struct WindowUse {
+  int64_t used = 0;
+  int64_t reset_s = 0;
+};
+
+struct AdmitOutcome {
+  enum class Verdict { kAdmitted, kRequestsLimited, kTokensLimited, kOverBudget } verdict = Verdict::kAdmitted;
+  int64_t retry_after_s = 0;           // rate-limited: seconds until it would fit (>= 1)
+  WindowUse requests;                  // after counting this request when admitted
+  WindowUse tokens;
+  Reservation reservation;             // admitted with a budget: the reservation held (id > 0)
+  Micros spent = 0;                    // kOverBudget: spent in the period so far
+};
+
+// How settle() corrects the token window: the estimate counted at second `at_s` becomes the
+// real use (`tokens` = real - estimated), while that second is still within the minute.
+struct RateCorrection {
+  int64_t at_s = 0;
+  int64_t tokens = 0;                  // 0: nothing to correct
+};
+
 struct UsageQuery {
   std::optional<int64_t> key_id;
   std::optional<std::string> model;
@@ -127,6 +163,13 @@ class GatewayDb {
   // process that shares the database (so concurrent reservations never overspend);
   // returns the reservation with its id, or nullopt when it does not fit.
   virtual Result<std::optional<Reservation>> reserve(Reservation r, Micros budget, const std::string& holder) = 0;
+  // A request's admission, atomically across every process sharing the database (the
+  // key's admissions queue on its row): refuses when one more request or `need_tokens`
+  // more tokens would pass rpm / tpm in the minute ending `now_s` (writing nothing), else
+  // reserves the budget as reserve() does (refused: nothing written), else counts
+  // (1, need_tokens) at `now_s`. With rpm and tpm 0 nothing is counted.
+  // kInvalidArgument for negative limits, need_tokens or amount.
+  virtual Result<AdmitOutcome> admit(const AdmitAsk& ask) = 0;
   // In one transaction: drops the reservation (if any; id 0 for none), appends the row
   // and adds its cost to the key's spend in the period the reservation was made in (the
   // row's own period when none). A row whose (key_id, idempotency_key) is billed already
@@ -135,7 +178,10 @@ class GatewayDb {
   // counts or cost, cached > prompt, or a text field (request_id, model, adapter, route,
   // idempotency_key) over 256 bytes or not printable ASCII. The server must check the
   // client-given ones (x-request-id, Idempotency-Key) at admission, not at billing.
-  virtual Result<bool> settle(const Reservation& r, const LedgerRow& row) = 0;
+  // `rate` corrects the key's token window in the same transaction (never below 0; nothing
+  // once `rate.at_s` is 60 s or more before the row's time).
+  virtual Result<bool> settle(const Reservation& r, const LedgerRow& row, const RateCorrection& rate) = 0;
+  Result<bool> settle(const Reservation& r, const LedgerRow& row) { return settle(r, row, RateCorrection{}); }
   // Drops a reservation without billing (a request refused before it ran).
   virtual Status release(const Reservation& r) = 0;
   // Spent in the period (ledger, not reservations).
@@ -145,7 +191,8 @@ class GatewayDb {
   virtual Status drop_reservations(const std::string& holder) = 0;
   // Records that `holder` is alive (now); drops reservations of holders silent for longer
   // than `stale_after_s`. Called every few seconds by every server, and once before its
-  // first reserve(): a holder that never sent one is never found stale.
+  // first reserve(): a holder that never sent one is never found stale. Also deletes the
+  // rate window rows older than two minutes before `unix_s`.
   virtual Status heartbeat(const std::string& holder, int64_t unix_s, int64_t stale_after_s) = 0;
 
   // Usage, from the ledger. Reports read an hourly roll-up kept in the same transaction

@@ -11,7 +11,7 @@
 namespace herd::gateway {
 
 // The version this binary writes; a database at a higher version is refused.
-inline constexpr int kGatewaySchemaVersion = 1;
+inline constexpr int kGatewaySchemaVersion = 2;
 
 // The bootstrap table, created (if missing) before anything is read: one row, id 1.
 std::string gateway_meta_ddl();

@@ -27,13 +27,6 @@ void RateWindow::add(int64_t now_s, int64_t n) {
   buckets_[static_cast<size_t>(std::max(head_s_, now_s) % kSeconds)] += n;
 }
 
-void RateWindow::adjust(int64_t now_s, int64_t at_s, int64_t n) {
-  advance(now_s);
-  if (at_s > head_s_ || head_s_ - at_s >= kSeconds) return;
-  int64_t& bucket = buckets_[static_cast<size_t>(at_s % kSeconds)];
-  bucket = std::max<int64_t>(bucket + n, 0);
-}
-
 int64_t RateWindow::seconds_until_fits(int64_t now_s, int64_t need, int64_t limit) {
   if (need > limit) return kSeconds;
   int64_t in_window = used(now_s);

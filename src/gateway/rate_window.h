@@ -1,7 +1,8 @@
 // A sliding one-minute window of counts (requests, tokens) for one key's limits: 60 one-
 // second buckets, so "in the last minute" is exact to the second and old counts leave
-// second by second rather than all at once at a minute's turn. Not thread-safe: the
-// gateway guards each key's windows with that key's mutex.
+// second by second rather than all at once at a minute's turn. The counts themselves live
+// in the database (rate_seconds); admit() loads a key's last minute into one of these for
+// the arithmetic (does it fit, retry-after, reset). Not thread-safe.
 #pragma once
 
 #include <array>
@@ -17,9 +18,6 @@ class RateWindow {
   int64_t used(int64_t now_s);
   // Adds `n` (may be negative, to return an estimate's unused part) at `now_s`.
   void add(int64_t now_s, int64_t n);
-  // Corrects the count added at second `at_s` by `n` (an estimate settling to the real
-  // value); nothing when that second has left the window already.
-  void adjust(int64_t now_s, int64_t at_s, int64_t n);
   // Seconds from `now_s` until `need` more would fit under `limit` as counts leave the
   // window; 0 when it fits now, kSeconds when it never can (need > limit).
   int64_t seconds_until_fits(int64_t now_s, int64_t need, int64_t limit);

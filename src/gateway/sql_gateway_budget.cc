@@ -5,33 +5,40 @@
 
 namespace herd::gateway {
 
+Result<SqlGatewayDb::BudgetCheck> SqlGatewayDb::reserve_in(SqlConnection& c, Reservation r, Micros budget,
+                                                           const std::string& holder) {
+  const std::string lock_sql =
+      std::string("SELECT spent FROM key_spend WHERE key_id = $1 AND period_start = $2") + row_lock();
+  // The spend row exists from here on, so every reservation of this key and period (and
+  // every settle) queues on its lock.
+  HERD_RETURN_IF_ERROR(c.run("INSERT INTO key_spend (key_id, period_start, spent) VALUES ($1, $2, 0)"
+                             " ON CONFLICT (key_id, period_start) DO NOTHING",
+                             {r.key_id, r.period_start}).status());
+  HERD_ASSIGN_OR_RETURN(SqlRows spent, c.run(lock_sql, {r.key_id, r.period_start}));
+  HERD_ASSIGN_OR_RETURN(SqlRows held, c.run("SELECT SUM(amount) FROM reservations WHERE key_id = $1 AND period_start = $2",
+                                             {r.key_id, r.period_start}));
+  BudgetCheck out;
+  // Every term is >= 0, so the subtractions cannot overflow where the sum could.
+  out.spent = spent.empty() ? 0 : spent[0].integer(0);
+  const Micros held_now = held.empty() ? 0 : held[0].integer(0);
+  const bool fits = r.amount <= budget && held_now <= budget - r.amount && out.spent <= budget - r.amount - held_now;
+  if (!fits) return out;
+  HERD_ASSIGN_OR_RETURN(SqlRows ids, c.run("INSERT INTO reservations (holder, key_id, period_start, amount)"
+                                            " VALUES ($1, $2, $3, $4) RETURNING id",
+                                            {holder, r.key_id, r.period_start, r.amount}));
+  if (ids.empty()) return internal_error("inserting a reservation returned no id");
+  r.id = ids[0].integer(0);
+  out.held = r;
+  return out;
+}
+
 Result<std::optional<Reservation>> SqlGatewayDb::reserve(Reservation r, Micros budget, const std::string& holder) {
   if (r.amount < 0 || budget < 0) return invalid_argument("a reservation and a budget cannot be negative");
   HERD_RETURN_IF_ERROR(validate_text(holder, "a holder name", false));
   std::optional<Reservation> out;
-  const std::string lock_sql =
-      std::string("SELECT spent FROM key_spend WHERE key_id = $1 AND period_start = $2") + row_lock();
   HERD_RETURN_IF_ERROR(db_->transact(TxKind::kWrite, [&](SqlConnection& c) -> Status {
-    out.reset();
-    // The spend row exists from here on, so every reservation of this key and period
-    // (and every settle) queues on its lock.
-    HERD_RETURN_IF_ERROR(c.run("INSERT INTO key_spend (key_id, period_start, spent) VALUES ($1, $2, 0)"
-                               " ON CONFLICT (key_id, period_start) DO NOTHING",
-                               {r.key_id, r.period_start}).status());
-    HERD_ASSIGN_OR_RETURN(SqlRows spent, c.run(lock_sql, {r.key_id, r.period_start}));
-    HERD_ASSIGN_OR_RETURN(SqlRows held, c.run("SELECT SUM(amount) FROM reservations WHERE key_id = $1 AND period_start = $2",
-                                               {r.key_id, r.period_start}));
-    // Every term is >= 0, so the subtractions cannot overflow where the sum could.
-    const Micros spent_now = spent.empty() ? 0 : spent[0].integer(0);
-    const Micros held_now = held.empty() ? 0 : held[0].integer(0);
-    const bool fits = r.amount <= budget && held_now <= budget - r.amount && spent_now <= budget - r.amount - held_now;
-    if (!fits) return Status();
-    HERD_ASSIGN_OR_RETURN(SqlRows ids, c.run("INSERT INTO reservations (holder, key_id, period_start, amount)"
-                                              " VALUES ($1, $2, $3, $4) RETURNING id",
-                                              {holder, r.key_id, r.period_start, r.amount}));
-    if (ids.empty()) return internal_error("inserting a reservation returned no id");
-    r.id = ids[0].integer(0);
-    out = r;
+    HERD_ASSIGN_OR_RETURN(BudgetCheck check, reserve_in(c, r, budget, holder));
+    out = check.held;
     return Status();
   }));
   return out;
@@ -67,12 +74,15 @@ Result<bool> SqlGatewayDb::settle_in(SqlConnection& c, const Reservation& r, con
   return true;
 }
 
-Result<bool> SqlGatewayDb::settle(const Reservation& r, const LedgerRow& row) {
+Result<bool> SqlGatewayDb::settle(const Reservation& r, const LedgerRow& row, const RateCorrection& rate) {
   HERD_RETURN_IF_ERROR(validate_ledger_row(row));
   bool written = false;
   HERD_RETURN_IF_ERROR(db_->transact(TxKind::kWrite, [&](SqlConnection& c) -> Status {
     HERD_ASSIGN_OR_RETURN(written, settle_in(c, r, row));
-    return Status();
+    // The estimate was counted whether or not this row is billed (a repeated idempotency
+    // key still ran), so the correction applies either way. Last: the lock order of
+    // admit() (key, spend, window).
+    return correct_rate_in(c, row.key_id, floor_div(row.time, 1'000'000), rate);
   }));
   return written;
 }
@@ -124,7 +134,8 @@ Status SqlGatewayDb::heartbeat(const std::string& holder, int64_t unix_s, int64_
                                {holder, unix_s}).status());
     HERD_RETURN_IF_ERROR(c.run("DELETE FROM reservations WHERE holder IN"
                                " (SELECT name FROM holders WHERE last_seen < $1)", {stale_before}).status());
-    return c.run("DELETE FROM holders WHERE last_seen < $1", {stale_before}).status();
+    HERD_RETURN_IF_ERROR(c.run("DELETE FROM holders WHERE last_seen < $1", {stale_before}).status());
+    return c.run("DELETE FROM rate_seconds WHERE second < $1", {unix_s - kRateRowsKeptS}).status();
   });
 }
 

@@ -7,6 +7,10 @@
 // spent + held + amount with the budget, so concurrent reservations queue on the row.
 // settle() updates the same row in its transaction, so a reservation never reads a
 // half-settled request.
+//
+// Rate windows: admit() locks the key's row (PostgreSQL: FOR NO KEY UPDATE, which ledger
+// inserts referencing the key do not wait for; SQLite: the write lock), so one key's
+// admissions read and count its rate_seconds rows one at a time in every process.
 #pragma once
 
 #include <atomic>
@@ -18,6 +22,9 @@
 #include "gateway/sql_connection.h"
 
 namespace herd::gateway {
+
+// Rate window rows live this long (twice the window) before heartbeat() deletes them.
+inline constexpr int64_t kRateRowsKeptS = 120;
 
 class SqlGatewayDb : public GatewayDb {
  public:
@@ -40,7 +47,9 @@ class SqlGatewayDb : public GatewayDb {
   Result<std::vector<std::pair<std::string, Price>>> list_prices() override;
 
   Result<std::optional<Reservation>> reserve(Reservation r, Micros budget, const std::string& holder) override;
-  Result<bool> settle(const Reservation& r, const LedgerRow& row) override;
+  Result<AdmitOutcome> admit(const AdmitAsk& ask) override;
+  using GatewayDb::settle;
+  Result<bool> settle(const Reservation& r, const LedgerRow& row, const RateCorrection& rate) override;
   Status release(const Reservation& r) override;
   Result<Micros> spent(int64_t key_id, int64_t period_start) override;
   Status drop_reservations(const std::string& holder) override;
@@ -57,8 +66,17 @@ class SqlGatewayDb : public GatewayDb {
   SqlDatabase& sql() { return *db_; }
 
  private:
+  // The budget check and reservation, inside a transaction the caller holds: the
+  // reservation with its id when it fits, and what the period has spent.
+  struct BudgetCheck {
+    std::optional<Reservation> held;
+    Micros spent = 0;
+  };
+  Result<BudgetCheck> reserve_in(SqlConnection& c, Reservation r, Micros budget, const std::string& holder);
   // settle()'s writes, inside a transaction the caller holds.
   Result<bool> settle_in(SqlConnection& c, const Reservation& r, const LedgerRow& row);
+  // settle()'s correction of the token window at second `rate.at_s`, seen at `now_s`.
+  Status correct_rate_in(SqlConnection& c, int64_t key_id, int64_t now_s, const RateCorrection& rate);
   Status bump_change_counter(SqlConnection& c);
   const char* row_lock() const;  // " FOR UPDATE" where the dialect has row locks
 

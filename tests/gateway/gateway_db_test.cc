@@ -60,8 +60,26 @@ TEST_P(GatewayDbTest, ANewerSchemaIsRefusedAndLeftAlone) {
   Status st = (*newer)->migrate(kSecretCheck);
   EXPECT_EQ(st.code(), StatusCode::kUnsupported) << st.to_string();
   EXPECT_NE(st.message().find("99"), std::string::npos);
-  ASSERT_TRUE(run_sql("UPDATE gateway_meta SET schema_version = 1 WHERE id = 1").ok());  // untouched: the key is there
+  ASSERT_TRUE(run_sql("UPDATE gateway_meta SET schema_version = " + std::to_string(kGatewaySchemaVersion) +
+                      " WHERE id = 1").ok());  // untouched: the key is there
   EXPECT_TRUE(open_migrated()->find_key_by_name("team-a").ok());
+}
+
+// A database a version-1 herd made (no rate windows) is brought forward, its keys kept.
+TEST_P(GatewayDbTest, AVersionOneDatabaseIsMigratedForward) {
+  const int64_t id = create("team-a");
+  ASSERT_TRUE(run_sql("DROP TABLE rate_seconds").ok());
+  ASSERT_TRUE(run_sql("UPDATE gateway_meta SET schema_version = 1 WHERE id = 1").ok());
+  std::unique_ptr<GatewayDb> db = open_migrated();
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->schema_version(), 2);
+  EXPECT_EQ(db->find_key(id)->name, "team-a");
+  AdmitAsk ask;
+  ask.key_id = id;
+  ask.now_s = 1'000;
+  ask.rpm = 1;
+  ASSERT_EQ(db->admit(ask)->verdict, AdmitOutcome::Verdict::kAdmitted);
+  EXPECT_EQ(db->admit(ask)->verdict, AdmitOutcome::Verdict::kRequestsLimited);
 }
 
 TEST_P(GatewayDbTest, KeysAreCreatedFoundUpdatedAndRevoked) {

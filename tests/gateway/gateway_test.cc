@@ -35,17 +35,21 @@ class GatewayTest : public ::testing::Test {
     return k.ok() ? k->key : "";
   }
 
-  void start(int64_t retention_s = 0) {
+  void start(int64_t retention_s = 0) { gateway_ = launch(db_.get(), "unit", retention_s); }
+
+  // A gateway on `db` with the test's clock (another one on the same database is another
+  // replica).
+  std::unique_ptr<Gateway> launch(GatewayDb* db, const std::string& holder, int64_t retention_s = 0) {
     GatewayParams p;
     p.retention_s = retention_s;
-    p.db = db_.get();
+    p.db = db;
     p.hasher = hasher_;
-    p.holder = "unit";
+    p.holder = holder;
     p.reload_interval = std::chrono::milliseconds(20);
     p.now_us = [this] { return now_.load(); };
     Result<std::unique_ptr<Gateway>> g = Gateway::create(std::move(p));
-    ASSERT_TRUE(g.ok()) << g.status().message();
-    gateway_ = std::move(g).value();
+    EXPECT_TRUE(g.ok()) << g.status().message();
+    return g.ok() ? std::move(g).value() : nullptr;
   }
 
   Caller caller(const std::string& k) {
@@ -127,6 +131,41 @@ TEST_F(GatewayTest, RetryAfterFollowsTheMovingClock) {
   EXPECT_EQ(std::get<Refusal>(third).retry_after_s, 40);  // the first leaves the window at +60 s
   now_ += 40'000'000;
   EXPECT_TRUE(std::holds_alternative<Admission>(admit()));
+}
+
+// Two replicas (each its own gateway and database handle on one file) count one minute.
+TEST_F(GatewayTest, ReplicasShareTheRequestsPerMinute) {
+  KeySpec spec;
+  spec.rpm = 3;
+  const std::string k = key("a", spec);
+  start();
+  Result<std::unique_ptr<GatewayDb>> other_db = open_gateway_db(dir_ / "gateway.db");
+  ASSERT_TRUE(other_db.ok()) << other_db.status().message();
+  ASSERT_TRUE((*other_db)->migrate(hasher_.check_value()).ok());
+  std::unique_ptr<Gateway> other = launch(other_db->get(), "unit-2");
+  ASSERT_NE(other, nullptr);
+  const Caller c = caller(k);
+  auto remaining = [](const std::variant<Admission, Refusal>& r) {
+    for (const auto& [name, value] : std::get<Admission>(r).headers()) {
+      if (name == "x-ratelimit-remaining-requests") return value;
+    }
+    return std::string("absent");
+  };
+  std::variant<Admission, Refusal> a = gateway_->admit(c, {"m", 1, 1});
+  ASSERT_TRUE(std::holds_alternative<Admission>(a));
+  EXPECT_EQ(remaining(a), "2");
+  std::variant<Admission, Refusal> b = other->admit(c, {"m", 1, 1});
+  ASSERT_TRUE(std::holds_alternative<Admission>(b));
+  EXPECT_EQ(remaining(b), "1");
+  ASSERT_TRUE(std::holds_alternative<Admission>(gateway_->admit(c, {"m", 1, 1})));
+  for (Gateway* g : {gateway_.get(), other.get()}) {
+    std::variant<Admission, Refusal> refused = g->admit(c, {"m", 1, 1});
+    ASSERT_TRUE(std::holds_alternative<Refusal>(refused));
+    EXPECT_EQ(std::get<Refusal>(refused).kind, Refusal::Kind::kRateLimited);
+    EXPECT_EQ(std::get<Refusal>(refused).retry_after_s, 60);
+  }
+  now_ += 60'000'000;
+  EXPECT_TRUE(std::holds_alternative<Admission>(other->admit(c, {"m", 1, 1})));
 }
 
 TEST_F(GatewayTest, AnUnsettledAdmissionIsBilledWhenDropped) {

@@ -47,20 +47,6 @@ TEST(RateWindowTest, SecondsUntilEmpty) {
   EXPECT_EQ(w.seconds_until_empty(190), 0);
 }
 
-TEST(RateWindowTest, AdjustCorrectsTheEstimateWhereItWasCounted) {
-  RateWindow w;
-  w.add(100, 500);           // an estimate
-  w.adjust(120, 100, -450);  // settled at 50
-  EXPECT_EQ(w.used(120), 50);
-  EXPECT_EQ(w.used(160), 0);  // and it leaves with its own second, not later
-  w.add(200, 10);
-  w.adjust(300, 200, -10);  // that second has left: nothing to correct
-  EXPECT_EQ(w.used(300), 0);
-  w.add(400, 10);
-  w.adjust(400, 400, -50);  // never below zero
-  EXPECT_EQ(w.used(400), 0);
-}
-
 TEST(RateWindowTest, TimeNeverRunsBackward) {
   RateWindow w;
   w.add(100, 3);

@@ -9,7 +9,7 @@
 //
 // Durability: settle() returns only after its transaction committed. SQLite runs WAL with
 // synchronous=NORMAL: a commit survives the process being killed (SIGKILL), the last
-// commits may be lost to a power cut (sync=full makes every commit fsync). PostgreSQL is
+// commits may be lost to a power cut (use PostgreSQL where that matters). PostgreSQL is
 // as durable as its cluster is configured.
 #pragma once
 

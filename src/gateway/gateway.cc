@@ -259,7 +259,11 @@ std::variant<Admission, Refusal> Gateway::admit(const Caller& caller, const Esti
     Reservation want;
     want.key_id = caller.key_id;
     want.period_start = period_start(limits.period, now_s);
-    want.amount = cost_of(TokenCounts{estimate.prompt_tokens, 0, estimate.max_completion_tokens}, price);
+    // The worst case prices every prompt token at the dearer of input and cached input (a
+    // price list may make the cache dearer), so the real cost never exceeds what is held.
+    Price worst = price;
+    worst.input = std::max(price.input, price.cached_input);
+    want.amount = cost_of(TokenCounts{estimate.prompt_tokens, 0, estimate.max_completion_tokens}, worst);
     ask.reservation = want;
     ask.budget = limits.budget;
     ask.holder = params_.holder;

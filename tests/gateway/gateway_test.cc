@@ -213,6 +213,21 @@ TEST_F(GatewayTest, ABudgetHoldsTheWorstCaseUntilSettled) {
   EXPECT_GE(*spent, 14);
 }
 
+TEST_F(GatewayTest, TheWorstCaseTakesTheDearerOfInputAndCachedInput) {
+  // A price list where the cache costs more than a fresh prompt (odd, but allowed).
+  ASSERT_TRUE(db_->set_price("dear-cache", Price{1'000'000, 3'000'000, 2'000'000}).ok());
+  KeySpec spec;
+  spec.budget = 10 * 1 + 5 * 2;  // the worst case if every prompt token were uncached
+  spec.period = BudgetPeriod::kDay;
+  const std::string k = key("a", spec);
+  start();
+  const Caller c = caller(k);
+  // 10 prompt tokens may all come from the cache at 3 each: up to 40, which does not fit.
+  std::variant<Admission, Refusal> a = gateway_->admit(c, {"dear-cache", 10, 5});
+  ASSERT_TRUE(std::holds_alternative<Refusal>(a));
+  EXPECT_EQ(std::get<Refusal>(a).kind, Refusal::Kind::kInsufficientQuota);
+}
+
 TEST_F(GatewayTest, RetentionDeletesOldRowsWhileServing) {
   const std::string k = key("a");
   start(/*retention_s=*/90 * 86400);

@@ -76,9 +76,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_enumerated = 300;
   herd::Result<std::string> gbnf = herd::grammar::json_schema_to_gbnf(schema, limits);
   if (!gbnf.ok()) {
-    // An exception caught at the boundary means a check is missing inside.
+    // An exception caught at the boundary means a check is missing inside. The boundary's
+    // message starts so; a schema's own words (a keyword the fuzzer named "json.exception",
+    // echoed in the middle of a refusal) are no sign of one.
     if (gbnf.status().code() != herd::StatusCode::kInvalidArgument ||
-        gbnf.status().message().find("json.exception") != std::string::npos) {
+        gbnf.status().message().rfind("JSON schema: [json.exception.", 0) == 0) {
       std::fprintf(stderr, "refusal with the wrong code: %s\n", gbnf.status().to_string().c_str());
       __builtin_trap();
     }

@@ -169,7 +169,7 @@ bool Gateway::has_active_key() const {
   return !keys_.empty();
 }
 
-Result<Price> Gateway::price(const std::string& model) const {
+Price Gateway::price(const std::string& model) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   auto it = prices_.find(model);
   return it == prices_.end() ? Price{} : it->second;
@@ -231,8 +231,7 @@ Refusal Gateway::model_not_allowed(std::string_view model) {
 std::variant<Admission, Refusal> Gateway::admit(const Caller& caller, const Estimate& estimate) {
   std::shared_ptr<KeyState> state = key_state(caller.key_id);
   if (!state) return refusal(Refusal::Kind::kInvalidKey, "invalid API key (unknown or revoked)");
-  const Result<Price> price_or = price(estimate.model);
-  const Price price = price_or.ok() ? *price_or : Price{};
+  const Price price = this->price(estimate.model);
   const int64_t now = now_us();
   const int64_t now_s = now / 1'000'000;
   const int64_t need_tokens = estimate.prompt_tokens + estimate.max_completion_tokens;
@@ -325,8 +324,7 @@ Status Gateway::settle(Admission& a) {
   const int64_t now = now_us();
   if (row.duration_us <= 0) row.duration_us = std::max<int64_t>(now - row.time, 0);
   row.time = now;
-  const Result<Price> price_or = price(row.model);
-  row.cost = cost_of(row.tokens, price_or.ok() ? *price_or : Price{});
+  row.cost = cost_of(row.tokens, price(row.model));
   RateCorrection rate;
   if (a.rate_counted_) {
     rate.at_s = a.admitted_s_;

@@ -132,7 +132,7 @@ class Gateway {
   Status reload();
   // Whether any active key exists (herd serve --auth refuses to start without one).
   bool has_active_key() const;
-  Result<Price> price(const std::string& model) const;
+  Price price(const std::string& model) const;  // zero for a model with no price
 
   int64_t now_us() const;
   GatewayDb& db() { return *params_.db; }

@@ -6,13 +6,15 @@
 
 namespace herd::http {
 
-bool valid_request_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
+bool is_visible_ascii_token(std::string_view text, size_t max_length) {
+  if (text.empty() || text.size() > max_length) return false;
+  for (char c : text) {
     if (c < 0x21 || c > 0x7e) return false;
   }
   return true;
 }
+
+bool valid_request_id(std::string_view id) { return is_visible_ascii_token(id, kMaxRequestIdLength); }
 
 std::string new_request_id() {
   static std::mutex mu;

@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <optional>
 
+#include "http/request_id.h"
 #include "server/auth.h"
 #include "server/openai_errors.h"
 #include "server/server_state.h"
 
 namespace herd::server {
 namespace {
-
-bool valid_idempotency_key(std::string_view key) {
-  if (key.empty() || key.size() > kMaxIdempotencyKeyLength) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
 
 const char* route_of(Endpoint endpoint) {
   return endpoint == Endpoint::kChatCompletions ? "/v1/chat/completions" : "/v1/completions";
@@ -28,7 +24,7 @@ std::variant<gateway::Admission, http::Response> admit_request(gateway::Gateway&
                                                                const std::string& model_id, int32_t n_ctx) {
   std::string idempotency_key;
   if (std::optional<std::string_view> key = request.header("idempotency-key")) {
-    if (!valid_idempotency_key(*key)) {
+    if (!http::is_visible_ascii_token(*key, kMaxIdempotencyKeyLength)) {
       ApiError e = api_error(invalid_argument("the Idempotency-Key header must be 1 to " +
                                               std::to_string(kMaxIdempotencyKeyLength) +
                                               " printable ASCII characters"));
